@@ -1,0 +1,46 @@
+import path from "node:path";
+
+/** Everything Recordgate reads from the environment, parsed once at boot. Nothing else touches process.env. */
+export interface Config {
+  host: string;
+  port: number;
+  /** PostgreSQL when set; otherwise the embedded PGlite database in `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  adminToken: string | undefined;
+  maxBodyBytes: number;
+  logLevel: string;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const logLevel = env.LOG_LEVEL || "info";
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+  const adminToken = env.RECORDGATE_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new ConfigError("RECORDGATE_ADMIN_TOKEN must be at least 16 characters");
+  }
+  return {
+    host: env.HOST || "127.0.0.1",
+    port: integer(env, "PORT", 4000, 0, 65535),
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: path.resolve(env.RECORDGATE_DATA_DIR || ".recordgate"),
+    adminToken,
+    maxBodyBytes: integer(env, "RECORDGATE_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    logLevel,
+    shutdownTimeoutMs: integer(env, "RECORDGATE_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+  };
+}

@@ -1,0 +1,78 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "../generated/prisma/client.ts";
+import { applyMigrations, readMigrations } from "./migrate.ts";
+import { pgliteSession, pgSession } from "./sql-session.ts";
+
+export type Backend = "pglite" | "postgres";
+
+/** An open database: the Prisma client the resolvers use, plus what start-up and shutdown need. */
+export interface Database {
+  backend: Backend;
+  prisma: PrismaClient;
+  /** Applies pending migrations; returns the names applied. */
+  migrate(): Promise<string[]>;
+  /** Throws when the database cannot answer a trivial query (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type DatabaseTarget = { url: string } | { pglite: PGlite } | { dataDir: string };
+
+/** PostgreSQL when a URL is given; otherwise PGlite, either an instance the caller owns or a data folder. */
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  if ("url" in target) return openPostgres(target.url);
+  if ("pglite" in target) return openPglite(target.pglite, false);
+  const dir = path.join(target.dataDir, "pgdata");
+  await mkdir(dir, { recursive: true });
+  return openPglite(await PGlite.create(dir), true);
+}
+
+function openPostgres(url: string): Database {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A dropped idle connection must not crash the process; the pool replaces it on the next checkout.
+  pool.on("error", () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    backend: "postgres",
+    prisma,
+    async migrate() {
+      const client = await pool.connect();
+      try {
+        return await applyMigrations(pgSession(client), await readMigrations());
+      } finally {
+        client.release();
+      }
+    },
+    async ping() {
+      await pool.query("SELECT 1");
+    },
+    async close() {
+      await prisma.$disconnect();
+      if (!pool.ended) await pool.end();
+    },
+  };
+}
+
+function openPglite(db: PGlite, owned: boolean): Database {
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  return {
+    backend: "pglite",
+    prisma,
+    async migrate() {
+      return applyMigrations(pgliteSession(db), await readMigrations());
+    },
+    async ping() {
+      await db.query("SELECT 1");
+    },
+    async close() {
+      await prisma.$disconnect();
+      // The adapter's dispose is a no-op: without this the process hangs at exit.
+      if (owned && !db.closed) await db.close();
+    },
+  };
+}

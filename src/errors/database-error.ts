@@ -1,0 +1,41 @@
+import { AppError, conflict } from "./app-error.ts";
+
+/** SQLSTATE or Prisma codes we can explain to a client; everything else stays an internal error. */
+const UNIQUE_VIOLATION = new Set(["23505", "P2002"]);
+const FOREIGN_KEY_VIOLATION = new Set(["23503", "P2003"]);
+
+function codesOf(error: unknown): string[] {
+  const codes: string[] = [];
+  let current: unknown = error;
+  // Driver adapters wrap the database error (Prisma → DriverAdapterError → pg/PGlite error); walk the chain.
+  for (let depth = 0; current && typeof current === "object" && depth < 5; depth++) {
+    const { code, cause, meta } = current as {
+      code?: unknown;
+      cause?: unknown;
+      meta?: { driverAdapterError?: unknown };
+    };
+    if (typeof code === "string") codes.push(code);
+    const originalCode = (cause as { originalCode?: unknown } | undefined)?.originalCode;
+    if (typeof originalCode === "string") codes.push(originalCode);
+    current = meta?.driverAdapterError ?? cause;
+  }
+  return codes;
+}
+
+export interface Explanations {
+  /** A unique constraint refused the write: usually a duplicate id or external identity. */
+  unique?: () => AppError;
+  /** A foreign key refused the write: the parent vanished between our check and the write. */
+  foreignKey?: () => AppError;
+}
+
+/** Translates the few database failures that are the client's doing into our error set; rethrows the rest. */
+export function translateDatabaseError(error: unknown, explain: Explanations): never {
+  if (error instanceof AppError) throw error;
+  const codes = codesOf(error);
+  if (codes.some((c) => UNIQUE_VIOLATION.has(c))) throw explain.unique?.() ?? conflict("Duplicate value");
+  if (codes.some((c) => FOREIGN_KEY_VIOLATION.has(c))) {
+    throw explain.foreignKey?.() ?? conflict("A referenced resource no longer exists");
+  }
+  throw error;
+}

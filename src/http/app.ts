@@ -1,0 +1,88 @@
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import type { Principal } from "../auth/authenticate.ts";
+import { AppError, notFound } from "../errors/app-error.ts";
+import { type Context, createContext, type Services } from "../resolvers/context.ts";
+import { errorEnvelope, restErrorHandler } from "../rest/error-handler.ts";
+import { registerRest } from "../rest/index.ts";
+import { registerGraphql } from "./graphql.ts";
+import { createValidatorCompiler } from "./validator-compiler.ts";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    ctx: Context;
+  }
+}
+
+export interface AppOptions {
+  services: Services;
+  authenticate: (authorization: string | undefined) => Principal;
+  logger: Logger;
+  maxBodyBytes: number;
+  /** Readiness: throws when the database cannot answer. */
+  ping: () => Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** GraphiQL is a static page: a browser opening /graphql gets it without a token (the queries still need one). */
+function isGraphiqlPage(req: FastifyRequest): boolean {
+  return req.method === "GET" && (req.headers.accept ?? "").includes("text/html");
+}
+
+export function buildApp(options: AppOptions) {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.maxBodyBytes,
+    // Honour a caller's X-Request-Id so logs correlate across services; otherwise make one.
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.setErrorHandler(restErrorHandler);
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(errorEnvelope(notFound(`No route for ${req.method} ${req.url.split("?")[0]}`)));
+  });
+  app.addHook("onSend", async (req, reply) => {
+    reply.header("x-request-id", req.id);
+  });
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_req, reply) => {
+    try {
+      await options.ping();
+      return { status: "ok" };
+    } catch (error) {
+      reply.log.warn({ err: error }, "readiness check failed");
+      return reply.code(503).send({ status: "unavailable" });
+    }
+  });
+
+  app.register(async (api) => {
+    api.addHook("onRequest", async (req, reply) => {
+      if (req.url.startsWith("/graphql") && isGraphiqlPage(req)) return;
+      try {
+        const principal = options.authenticate(req.headers.authorization);
+        req.ctx = createContext(options.services, { principal, requestId: req.id, log: req.log });
+      } catch (error) {
+        const appError = error instanceof AppError ? error : undefined;
+        if (!appError) throw error;
+        reply.header("www-authenticate", 'Bearer realm="recordgate"');
+        if (req.url.startsWith("/graphql")) {
+          return reply.code(appError.status).send({
+            errors: [{ message: appError.message, extensions: { code: appError.code } }],
+          });
+        }
+        return reply.code(appError.status).send(errorEnvelope(appError));
+      }
+    });
+    registerGraphql(api);
+    await api.register(registerRest, { prefix: "/v1" });
+  });
+
+  return app;
+}

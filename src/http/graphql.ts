@@ -1,0 +1,46 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { createYoga } from "graphql-yoga";
+import { INTERNAL_MESSAGE } from "../errors/app-error.ts";
+import type { Context } from "../resolvers/context.ts";
+import { useErrorCodes } from "../schema/error-codes.ts";
+import { schema } from "../schema/index.ts";
+
+interface ServerContext {
+  req: FastifyRequest;
+  reply: FastifyReply;
+}
+
+/** Mounts graphql-yoga at /graphql inside Fastify, so both transports share hooks, auth, logging and shutdown. */
+export function registerGraphql(app: FastifyInstance) {
+  const yoga = createYoga<ServerContext, Context>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    // Our pino logger already records each request; yoga's own logger would print unstructured lines.
+    logging: false,
+    plugins: [useErrorCodes()],
+    maskedErrors: {
+      // Safety net only: useErrorCodes maps every error first.
+      maskError: (error) => error as Error,
+      errorMessage: INTERNAL_MESSAGE,
+    },
+    graphiql: {
+      title: "Recordgate GraphiQL",
+      headers: JSON.stringify({ Authorization: "Bearer <paste your admin token>" }, null, 2),
+      defaultQuery:
+        "query Workspaces {\n  workspaces {\n    total\n    nodes { id name collections { id version recordCount } }\n  }\n}\n",
+    },
+    context: ({ req }) => req.ctx,
+  });
+
+  app.route({
+    url: "/graphql",
+    method: ["GET", "POST", "OPTIONS"],
+    handler: async (req, reply) => {
+      const response = await yoga.handleNodeRequestAndResponse(req, reply, { req, reply });
+      for (const [name, value] of response.headers) reply.header(name, value);
+      reply.status(response.status);
+      reply.send(response.body);
+      return reply;
+    },
+  });
+}

@@ -1,0 +1,113 @@
+import { type ErrorDetail, notFound, validationError } from "../errors/app-error.ts";
+import { translateDatabaseError } from "../errors/database-error.ts";
+import { type Collection, Prisma } from "../generated/prisma/client.ts";
+import { authorize } from "./authorize.ts";
+import type { Context } from "./context.ts";
+import { SLUG, slugProblem } from "./identifiers.ts";
+import { type PageInput, type PageResult, parsePage } from "./page.ts";
+import { compileSchema } from "./schema-registry.ts";
+import { requireWorkspace } from "./workspaces.ts";
+
+export interface UpsertCollectionInput {
+  name?: string | null;
+  description?: string | null;
+  jsonSchema: unknown;
+  icon?: string | null;
+  color?: string | null;
+}
+
+const COLUMNS =
+  Prisma.raw(`workspace_id AS "workspaceId", id, name, description, json_schema AS "jsonSchema", icon, color,
+  version, created_at AS "createdAt", updated_at AS "updatedAt"`);
+
+/** Resolves a collection for another operation; the 404 says whether the workspace or the collection is missing. */
+export async function requireCollection(ctx: Context, workspaceId: string, id: string): Promise<Collection> {
+  const collection = SLUG.test(id)
+    ? await ctx.prisma.collection.findUnique({ where: { workspaceId_id: { workspaceId, id } } })
+    : null;
+  if (collection) return collection;
+  await requireWorkspace(ctx, workspaceId);
+  throw notFound(`Collection '${id}' not found in workspace '${workspaceId}'`);
+}
+
+export async function listCollections(
+  ctx: Context,
+  workspaceId: string,
+  input: PageInput = {},
+): Promise<PageResult<Collection>> {
+  authorize(ctx, "read", "collections", workspaceId);
+  const page = parsePage(input);
+  const where = { workspaceId };
+  const [items, total] = await Promise.all([
+    ctx.prisma.collection.findMany({ where, orderBy: { id: "asc" }, take: page.limit, skip: page.offset }),
+    ctx.prisma.collection.count({ where }),
+  ]);
+  // An empty page may mean the workspace does not exist; only then pay for the extra lookup.
+  if (total === 0) await requireWorkspace(ctx, workspaceId);
+  return { items, total, ...page };
+}
+
+export async function getCollection(ctx: Context, workspaceId: string, id: string): Promise<Collection> {
+  authorize(ctx, "read", "collections", workspaceId);
+  return requireCollection(ctx, workspaceId, id);
+}
+
+function checkFields(id: string, input: UpsertCollectionInput): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  const idProblem = slugProblem(id, "collection");
+  if (idProblem) details.push(idProblem);
+  if (input.name !== undefined && input.name !== null && (!input.name.trim() || input.name.length > 200)) {
+    details.push({ path: "name", message: "must be a non-empty string of at most 200 characters" });
+  }
+  if (input.description && input.description.length > 2000) {
+    details.push({ path: "description", message: "must be at most 2000 characters" });
+  }
+  for (const key of ["icon", "color"] as const) {
+    const value = input[key];
+    if (value && value.length > 100) details.push({ path: key, message: "must be at most 100 characters" });
+  }
+  return details;
+}
+
+/**
+ * Creates or replaces a collection in one conflict-aware statement. The schema is compiled first so a broken schema
+ * never lands; existing records are re-validated on their next write, not now (no migrations).
+ */
+export async function upsertCollection(
+  ctx: Context,
+  workspaceId: string,
+  id: string,
+  input: UpsertCollectionInput,
+): Promise<{ collection: Collection; created: boolean }> {
+  authorize(ctx, "write", "collections", workspaceId);
+  const details = checkFields(id, input);
+  if (details.length) throw validationError("Invalid collection", details);
+  compileSchema(input.jsonSchema);
+  await requireWorkspace(ctx, workspaceId);
+  const schema = JSON.stringify(input.jsonSchema);
+  const [collection] = await ctx.prisma.$queryRaw<Collection[]>`
+    INSERT INTO collections AS c (workspace_id, id, name, description, json_schema, icon, color)
+    VALUES (${workspaceId}, ${id}, ${input.name?.trim() || id}, ${input.description ?? null}, ${schema}::jsonb,
+            ${input.icon ?? null}, ${input.color ?? null})
+    ON CONFLICT (workspace_id, id) DO UPDATE SET
+      name = EXCLUDED.name, description = EXCLUDED.description, json_schema = EXCLUDED.json_schema,
+      icon = EXCLUDED.icon, color = EXCLUDED.color, version = c.version + 1, updated_at = now()
+    RETURNING ${COLUMNS}`.catch((error: unknown) =>
+    // Only reachable when the workspace is deleted between the check above and this write.
+    translateDatabaseError(error, { foreignKey: () => notFound(`Workspace '${workspaceId}' not found`) }),
+  );
+  if (!collection) throw new Error("collection upsert returned no row");
+  return { collection, created: collection.version === 1 };
+}
+
+/** Removes the collection and all its records in one statement (foreign-key cascade). */
+export async function deleteCollection(ctx: Context, workspaceId: string, id: string): Promise<void> {
+  authorize(ctx, "write", "collections", workspaceId);
+  const { count } = SLUG.test(id)
+    ? await ctx.prisma.collection.deleteMany({ where: { workspaceId, id } })
+    : { count: 0 };
+  if (count === 0) {
+    await requireWorkspace(ctx, workspaceId);
+    throw notFound(`Collection '${id}' not found in workspace '${workspaceId}'`);
+  }
+}

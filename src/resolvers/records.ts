@@ -1,0 +1,229 @@
+import {
+  type AppError,
+  conflict,
+  type ErrorDetail,
+  notFound,
+  payloadTooLarge,
+  validationError,
+} from "../errors/app-error.ts";
+import { translateDatabaseError } from "../errors/database-error.ts";
+import type { Collection } from "../generated/prisma/client.ts";
+import type { CollectionRef, RecordRow, WriteRefusal } from "../sources/record-source.ts";
+import { authorize } from "./authorize.ts";
+import { requireCollection } from "./collections.ts";
+import type { Context } from "./context.ts";
+import { isRecordId } from "./identifiers.ts";
+import { type PageInput, type PageResult, parsePage } from "./page.ts";
+import { toDetails } from "./schema-registry.ts";
+
+export interface UpsertRecordInput {
+  id?: string | null;
+  externalId?: string | null;
+  externalSource?: string | null;
+  data: unknown;
+  /** The version the caller last saw; the write is refused with 409 when it is no longer current. */
+  version?: number | null;
+}
+
+export interface PatchRecordInput {
+  data: unknown;
+  version?: number | null;
+}
+
+const MAX_EXTERNAL_LENGTH = 255;
+/** How often a patch re-reads and re-merges after losing a race to a concurrent writer before giving up. */
+const PATCH_ATTEMPTS = 5;
+
+const refById = (workspaceId: string, collectionId: string): CollectionRef => ({ workspaceId, collectionId });
+
+function refusalError(reason: WriteRefusal | "archived", id: string, expected?: number | null): AppError {
+  switch (reason) {
+    case "missing":
+      return notFound(`Record '${id}' not found`);
+    case "deleted":
+      return conflict(`Record '${id}' was deleted; a deleted record's id cannot be reused`);
+    case "other_collection":
+      return conflict(`Record id '${id}' belongs to another collection`);
+    case "identity_mismatch":
+      return conflict(`Record '${id}' is bound to a different external_id/external_source`);
+    case "stale":
+      return conflict(
+        expected != null
+          ? `Version conflict: record '${id}' is no longer at version ${expected}`
+          : `Record '${id}' changed concurrently; retry the write`,
+        expected != null ? [{ path: "version", message: "is stale" }] : [],
+      );
+    case "cancelled":
+      return conflict(`Record '${id}' is cancelled and cannot be changed`);
+    case "archived":
+      return conflict(`Record '${id}' is archived and cannot be deleted`);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Checks a record payload against the size cap and the collection's schema. */
+function validateData(ctx: Context, collection: Collection, data: unknown): object {
+  if (!isPlainObject(data)) {
+    throw validationError("Record data must be a JSON object", [{ path: "data", message: "must be an object" }]);
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(data));
+  if (bytes > ctx.limits.maxRecordBytes) {
+    throw payloadTooLarge(`Record data is ${bytes} bytes; the limit is ${ctx.limits.maxRecordBytes}`);
+  }
+  const validate = ctx.schemas.validatorFor(collection);
+  if (!validate(data)) {
+    throw validationError(
+      `Record does not match the schema of collection '${collection.id}'`,
+      toDetails(validate.errors),
+    );
+  }
+  return data;
+}
+
+function checkUpsertFields(input: UpsertRecordInput): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  if (input.id != null && !isRecordId(input.id)) details.push({ path: "id", message: "must be a UUID" });
+  for (const [key, path] of [
+    ["externalId", "external_id"],
+    ["externalSource", "external_source"],
+  ] as const) {
+    const value = input[key];
+    if (value != null && (value.length === 0 || value.length > MAX_EXTERNAL_LENGTH)) {
+      details.push({ path, message: `must be 1-${MAX_EXTERNAL_LENGTH} characters` });
+    }
+  }
+  if (input.externalSource != null && input.externalId == null) {
+    details.push({ path: "external_source", message: "requires external_id" });
+  }
+  if (input.version != null && (!Number.isInteger(input.version) || input.version < 1)) {
+    details.push({ path: "version", message: "must be a positive integer" });
+  }
+  return details;
+}
+
+export async function listRecords(
+  ctx: Context,
+  workspaceId: string,
+  collectionId: string,
+  input: PageInput = {},
+): Promise<PageResult<RecordRow>> {
+  authorize(ctx, "read", "records", workspaceId);
+  const page = parsePage(input);
+  const { items, total } = await ctx.records.list(refById(workspaceId, collectionId), page);
+  // An empty result may mean the collection does not exist; only then pay for the lookup.
+  if (total === 0) await requireCollection(ctx, workspaceId, collectionId);
+  return { items, total, ...page };
+}
+
+export async function getRecord(ctx: Context, workspaceId: string, collectionId: string, id: string) {
+  authorize(ctx, "read", "records", workspaceId);
+  const record = isRecordId(id) ? await ctx.records.get(refById(workspaceId, collectionId), id.toLowerCase()) : null;
+  if (record) return record;
+  await requireCollection(ctx, workspaceId, collectionId);
+  throw notFound(`Record '${id}' not found in collection '${collectionId}'`);
+}
+
+/**
+ * PUT semantics: the id, else the external identity, else a new record. Idempotent and race-free because each
+ * case is one conflict-aware statement in the source.
+ */
+export async function upsertRecord(
+  ctx: Context,
+  workspaceId: string,
+  collectionId: string,
+  input: UpsertRecordInput,
+): Promise<{ record: RecordRow; created: boolean }> {
+  authorize(ctx, "write", "records", workspaceId);
+  const details = checkUpsertFields(input);
+  if (details.length) throw validationError("Invalid record", details);
+  const collection = await requireCollection(ctx, workspaceId, collectionId);
+  const data = validateData(ctx, collection, input.data);
+  const id = input.id != null ? input.id.toLowerCase() : undefined;
+  const outcome = await ctx.records
+    .upsert(refById(workspaceId, collectionId), {
+      id,
+      externalId: input.externalId ?? undefined,
+      externalSource: input.externalSource ?? undefined,
+      data,
+      expectedVersion: input.version ?? undefined,
+    })
+    .catch((error: unknown) =>
+      translateDatabaseError(error, {
+        unique: () =>
+          id && !input.externalId
+            ? conflict(`Record id '${id}' is already in use`)
+            : conflict(`Another record already has external_id '${input.externalId}'`, [
+                { path: "external_id", message: "is already bound to another record" },
+              ]),
+        foreignKey: () => notFound(`Collection '${collectionId}' not found in workspace '${workspaceId}'`),
+      }),
+    );
+  if (!outcome.ok) {
+    if (outcome.reason === "missing" && input.version != null) {
+      throw notFound(`No record matches ${id ? `id '${id}'` : `external_id '${input.externalId}'`} to update`);
+    }
+    throw refusalError(outcome.reason, id ?? String(input.externalId), input.version);
+  }
+  return outcome;
+}
+
+/** Top-level merge: keys in `data` replace the stored ones; the merged record must still match the schema. */
+export async function patchRecord(
+  ctx: Context,
+  workspaceId: string,
+  collectionId: string,
+  id: string,
+  input: PatchRecordInput,
+): Promise<RecordRow> {
+  authorize(ctx, "write", "records", workspaceId);
+  if (!isPlainObject(input.data)) {
+    throw validationError("Patch data must be a JSON object", [{ path: "data", message: "must be an object" }]);
+  }
+  if (input.version != null && (!Number.isInteger(input.version) || input.version < 1)) {
+    throw validationError("Invalid patch", [{ path: "version", message: "must be a positive integer" }]);
+  }
+  const collection = await requireCollection(ctx, workspaceId, collectionId);
+  const ref = refById(workspaceId, collectionId);
+  for (let attempt = 1; ; attempt++) {
+    const current = await getRecord(ctx, workspaceId, collectionId, id);
+    if (current.cancelled) throw refusalError("cancelled", current.id);
+    if (input.version != null && current.version !== input.version) throw refusalError("stale", id, input.version);
+    const merged = validateData(ctx, collection, { ...(current.data as object), ...input.data });
+    // Compare-and-set on the version we merged from: a concurrent write makes this miss, and we merge again.
+    const outcome = await ctx.records.replaceData(ref, current.id, merged, current.version);
+    if (outcome.ok) return outcome.record;
+    if (outcome.reason !== "stale" || input.version != null || attempt >= PATCH_ATTEMPTS) {
+      throw refusalError(outcome.reason, current.id, input.version);
+    }
+  }
+}
+
+export async function deleteRecord(ctx: Context, workspaceId: string, collectionId: string, id: string) {
+  authorize(ctx, "write", "records", workspaceId);
+  const outcome = isRecordId(id)
+    ? await ctx.records.softDelete(refById(workspaceId, collectionId), id.toLowerCase())
+    : ({ ok: false, reason: "missing" } as const);
+  if (outcome.ok) return;
+  if (outcome.reason === "missing") await requireCollection(ctx, workspaceId, collectionId);
+  throw refusalError(outcome.reason, id);
+}
+
+/** Archive or cancel: flags that change what later writes may do (see docs/records.md). */
+export async function flagRecord(
+  ctx: Context,
+  workspaceId: string,
+  collectionId: string,
+  id: string,
+  flag: "archived" | "cancelled",
+): Promise<RecordRow> {
+  authorize(ctx, "write", "records", workspaceId);
+  const outcome = isRecordId(id)
+    ? await ctx.records.setFlag(refById(workspaceId, collectionId), id.toLowerCase(), flag)
+    : ({ ok: false, reason: "missing" } as const);
+  if (outcome.ok) return outcome.record;
+  if (outcome.reason === "missing") await requireCollection(ctx, workspaceId, collectionId);
+  throw refusalError(outcome.reason, id);
+}

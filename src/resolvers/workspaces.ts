@@ -1,0 +1,132 @@
+import { conflict, type ErrorDetail, notFound, validationError } from "../errors/app-error.ts";
+import { translateDatabaseError } from "../errors/database-error.ts";
+import type { Prisma, Workspace } from "../generated/prisma/client.ts";
+import { authorize } from "./authorize.ts";
+import type { Context } from "./context.ts";
+import { RESERVED_WORKSPACE_IDS, SLUG, slugProblem } from "./identifiers.ts";
+import { type PageInput, type PageResult, parsePage } from "./page.ts";
+
+export interface WorkspaceSettings {
+  timezone?: string | null;
+}
+
+export interface CreateWorkspaceInput {
+  id: string;
+  name: string;
+  description?: string | null;
+  tags?: string[] | null;
+  settings?: WorkspaceSettings | null;
+}
+
+export interface UpdateWorkspaceInput {
+  name?: string | null;
+  description?: string | null;
+  tags?: string[] | null;
+  settings?: WorkspaceSettings | null;
+}
+
+const MAX_TAGS = 50;
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkFields(input: UpdateWorkspaceInput): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  if (input.name !== undefined && (input.name === null || !input.name.trim() || input.name.length > 200)) {
+    details.push({ path: "name", message: "must be a non-empty string of at most 200 characters" });
+  }
+  if (input.description && input.description.length > 2000) {
+    details.push({ path: "description", message: "must be at most 2000 characters" });
+  }
+  if (input.tags) {
+    if (input.tags.length > MAX_TAGS) details.push({ path: "tags", message: `must have at most ${MAX_TAGS} tags` });
+    input.tags.forEach((tag, i) => {
+      if (!tag.trim() || tag.length > 100) details.push({ path: `tags.${i}`, message: "must be 1-100 characters" });
+    });
+  }
+  const timezone = input.settings?.timezone;
+  if (timezone != null && !isTimeZone(timezone)) {
+    details.push({ path: "settings.timezone", message: `'${timezone}' is not an IANA time zone` });
+  }
+  return details;
+}
+
+/** Looks a workspace up for another operation; 404 names it when absent. */
+export async function requireWorkspace(ctx: Context, id: string): Promise<Workspace> {
+  const workspace = SLUG.test(id) ? await ctx.prisma.workspace.findUnique({ where: { id } }) : null;
+  if (!workspace) throw notFound(`Workspace '${id}' not found`);
+  return workspace;
+}
+
+export async function listWorkspaces(
+  ctx: Context,
+  input: PageInput & { tag?: string | null } = {},
+): Promise<PageResult<Workspace>> {
+  authorize(ctx, "read", "workspaces");
+  const page = parsePage(input);
+  const where: Prisma.WorkspaceWhereInput = input.tag ? { tags: { has: input.tag } } : {};
+  const [items, total] = await Promise.all([
+    ctx.prisma.workspace.findMany({ where, orderBy: { id: "asc" }, take: page.limit, skip: page.offset }),
+    ctx.prisma.workspace.count({ where }),
+  ]);
+  return { items, total, ...page };
+}
+
+export async function getWorkspace(ctx: Context, id: string): Promise<Workspace> {
+  authorize(ctx, "read", "workspaces", id);
+  return requireWorkspace(ctx, id);
+}
+
+export async function createWorkspace(ctx: Context, input: CreateWorkspaceInput): Promise<Workspace> {
+  authorize(ctx, "write", "workspaces", input.id);
+  const details = checkFields(input);
+  const idProblem = slugProblem(input.id, "workspace");
+  if (idProblem) details.unshift(idProblem);
+  else if (RESERVED_WORKSPACE_IDS.has(input.id)) details.unshift({ path: "id", message: `'${input.id}' is reserved` });
+  if (details.length) throw validationError("Invalid workspace", details);
+  try {
+    return await ctx.prisma.workspace.create({
+      data: {
+        id: input.id,
+        name: input.name.trim(),
+        description: input.description ?? null,
+        tags: input.tags ?? [],
+        settings: (input.settings ?? {}) as Prisma.InputJsonObject,
+      },
+    });
+  } catch (error) {
+    translateDatabaseError(error, { unique: () => conflict(`Workspace '${input.id}' already exists`) });
+  }
+}
+
+export async function updateWorkspace(ctx: Context, id: string, input: UpdateWorkspaceInput): Promise<Workspace> {
+  authorize(ctx, "write", "workspaces", id);
+  const details = checkFields(input);
+  if (details.length) throw validationError("Invalid workspace", details);
+  // One statement, so concurrent updates of different settings keys both survive (jsonb `||` merges).
+  const [updated] = await ctx.prisma.$queryRaw<Workspace[]>`
+    UPDATE workspaces SET
+      name = COALESCE(${input.name?.trim() ?? null}, name),
+      description = CASE WHEN ${input.description !== undefined} THEN ${input.description ?? null} ELSE description END,
+      tags = COALESCE(${input.tags ?? null}::text[], tags),
+      settings = settings || ${JSON.stringify(input.settings ?? {})}::jsonb,
+      updated_at = now()
+    WHERE id = ${id}
+    RETURNING id, name, description, tags, environment, parent_id AS "parentId", settings,
+      created_at AS "createdAt", updated_at AS "updatedAt"`;
+  if (!updated) throw notFound(`Workspace '${id}' not found`);
+  return updated;
+}
+
+/** Deletes the workspace and, through the foreign keys, every collection and record in it, in one statement. */
+export async function deleteWorkspace(ctx: Context, id: string): Promise<void> {
+  authorize(ctx, "write", "workspaces", id);
+  const { count } = SLUG.test(id) ? await ctx.prisma.workspace.deleteMany({ where: { id } }) : { count: 0 };
+  if (count === 0) throw notFound(`Workspace '${id}' not found`);
+}

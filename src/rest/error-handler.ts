@@ -1,0 +1,67 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { AppError, type ErrorDetail, INTERNAL_MESSAGE, payloadTooLarge, validationError } from "../errors/app-error.ts";
+
+interface AjvIssue {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** Fastify's request-shape errors, reworded as our details: `body.name`, `query.limit`, … */
+function shapeDetails(context: string | undefined, issues: AjvIssue[]): ErrorDetail[] {
+  const prefix = context === "querystring" ? "query" : (context ?? "body");
+  return issues.map((issue) => {
+    const parts = [prefix, ...issue.instancePath.split("/").slice(1)];
+    if (issue.keyword === "required") parts.push(String(issue.params.missingProperty));
+    if (issue.keyword === "additionalProperties") {
+      parts.push(String(issue.params.additionalProperty));
+      return { path: parts.join("."), message: "is not a known field" };
+    }
+    return { path: parts.join("."), message: issue.message ?? issue.keyword };
+  });
+}
+
+/** Maps any error thrown while handling a request to one deliberate AppError; unknown ones become undefined. */
+export function toAppError(error: FastifyError): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (error.validation) {
+    return validationError("Invalid request", shapeDetails(error.validationContext, error.validation as AjvIssue[]));
+  }
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return payloadTooLarge("Request body is too large");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new AppError("UNSUPPORTED_MEDIA_TYPE", "Request bodies must be JSON (Content-Type: application/json)");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return validationError("Request body is empty but Content-Type is application/json", [
+        { path: "body", message: "must be a JSON object" },
+      ]);
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return validationError("Malformed JSON body", [{ path: "body", message: error.message }]);
+  }
+  if (error instanceof SyntaxError && error.statusCode === 400) {
+    return validationError("Malformed JSON body", [{ path: "body", message: error.message }]);
+  }
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return validationError(error.message);
+  }
+  return undefined;
+}
+
+export function errorEnvelope(error: AppError) {
+  return { error: { code: error.code, message: error.message, details: error.details } };
+}
+
+/** The one REST error mapper: deliberate errors keep their code; anything else is logged and masked. */
+export function restErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const known = toAppError(error);
+  if (known) {
+    if (known.status >= 500) request.log.error({ err: error }, "request failed");
+    return reply.code(known.status).send(errorEnvelope(known));
+  }
+  request.log.error({ err: error }, "unexpected error");
+  return reply
+    .code(500)
+    .send({ error: { code: "INTERNAL_ERROR", message: INTERNAL_MESSAGE, details: [], request_id: request.id } });
+}

@@ -1,0 +1,82 @@
+/**
+ * JSON Schemas for the shape of /v1 requests: types and unknown fields only. The rules about values (slug format,
+ * limit range, record schemas) live in src/resolvers so GraphQL gets exactly the same decisions.
+ */
+const text = { type: "string" } as const;
+const nullableText = { type: ["string", "null"] } as const;
+
+export const pageQuery = {
+  type: "object",
+  additionalProperties: false,
+  properties: { limit: { type: "integer" }, offset: { type: "integer" } },
+} as const;
+
+export const workspaceListQuery = {
+  ...pageQuery,
+  properties: { ...pageQuery.properties, tag: text },
+} as const;
+
+const settings = {
+  type: "object",
+  additionalProperties: false,
+  properties: { timezone: text },
+} as const;
+
+export const createWorkspaceBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["id", "name"],
+  properties: {
+    id: text,
+    name: text,
+    description: nullableText,
+    tags: { type: "array", items: text },
+    settings,
+  },
+} as const;
+
+export const updateWorkspaceBody = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    name: text,
+    description: nullableText,
+    tags: { type: "array", items: text },
+    settings,
+  },
+} as const;
+
+export const upsertCollectionBody = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    // `id` may repeat the path id (clients often send the whole object back).
+    id: text,
+    name: nullableText,
+    description: nullableText,
+    json_schema: { type: "object" },
+    schema: { type: "object" },
+    icon: nullableText,
+    color: nullableText,
+  },
+} as const;
+
+export const upsertRecordBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["data"],
+  properties: {
+    id: text,
+    data: { type: "object" },
+    external_id: nullableText,
+    external_source: nullableText,
+    version: { type: "integer" },
+  },
+} as const;
+
+export const patchRecordBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["data"],
+  properties: { data: { type: "object" }, version: { type: "integer" } },
+} as const;

@@ -1,0 +1,52 @@
+import type { Collection, Workspace } from "../generated/prisma/client.ts";
+import type { PageResult } from "../resolvers/page.ts";
+import type { RecordRow } from "../sources/record-source.ts";
+
+/** The contract's field names (snake_case) for each resource; GraphQL exposes the same fields in camelCase. */
+export function workspaceJson(w: Workspace) {
+  return {
+    id: w.id,
+    name: w.name,
+    description: w.description,
+    tags: w.tags,
+    environment: w.environment,
+    parent_id: w.parentId,
+    settings: w.settings,
+    created_at: w.createdAt.toISOString(),
+    updated_at: w.updatedAt.toISOString(),
+  };
+}
+
+export function collectionJson(c: Collection) {
+  return {
+    id: c.id,
+    name: c.name,
+    description: c.description,
+    json_schema: c.jsonSchema,
+    icon: c.icon,
+    color: c.color,
+    version: c.version,
+    created_at: c.createdAt.toISOString(),
+    updated_at: c.updatedAt.toISOString(),
+  };
+}
+
+export function recordJson(r: RecordRow) {
+  return {
+    id: r.id,
+    collection: r.collectionId,
+    data: r.data,
+    external_id: r.externalId,
+    external_source: r.externalSource,
+    version: r.version,
+    created_at: r.createdAt.toISOString(),
+    updated_at: r.updatedAt.toISOString(),
+    // Flags appear only when set, as in the contract's examples.
+    ...(r.archived ? { _archived: true } : {}),
+    ...(r.cancelled ? { cancelled: true } : {}),
+  };
+}
+
+export function listJson<T, J>(page: PageResult<T>, toJson: (item: T) => J) {
+  return { data: page.items.map(toJson), meta: { total: page.total, limit: page.limit, offset: page.offset } };
+}

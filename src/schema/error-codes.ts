@@ -1,0 +1,50 @@
+import { GraphQLError } from "graphql";
+import type { Plugin } from "graphql-yoga";
+import { AppError, INTERNAL_MESSAGE } from "../errors/app-error.ts";
+import type { Context } from "../resolvers/context.ts";
+
+/** The one GraphQL error mapper: our codes in `extensions.code`, anything unexpected logged and masked. */
+export function toGraphQLError(error: GraphQLError, ctx: Pick<Context, "log" | "requestId"> | undefined): GraphQLError {
+  const original = error.originalError;
+  if (original instanceof AppError) {
+    return new GraphQLError(original.message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { code: original.code, details: original.details },
+    });
+  }
+  if (original && !(original instanceof GraphQLError)) {
+    ctx?.log.error({ err: original, path: error.path?.join(".") }, "unexpected error in GraphQL resolver");
+    return new GraphQLError(INTERNAL_MESSAGE, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { code: "INTERNAL_ERROR", requestId: ctx?.requestId },
+    });
+  }
+  // Syntax, validation and argument-coercion errors: the request itself is wrong.
+  if (!error.extensions.code) {
+    return new GraphQLError(error.message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { ...error.extensions, code: "VALIDATION_ERROR" },
+    });
+  }
+  return error;
+}
+
+export function useErrorCodes(): Plugin<Context> {
+  return {
+    onExecute({ args }) {
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (!("errors" in result) || !result.errors?.length) return;
+          setResult({ ...result, errors: result.errors.map((e) => toGraphQLError(e, args.contextValue)) });
+        },
+      };
+    },
+    onResultProcess({ result, setResult }) {
+      if (Array.isArray(result) || !("errors" in result) || !result.errors?.length) return;
+      setResult({ ...result, errors: result.errors.map((e) => toGraphQLError(e as GraphQLError, undefined)) });
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import type { Logger } from "pino";
+import { loadAdminToken } from "./auth/admin-token.ts";
+import { createAuthenticator } from "./auth/authenticate.ts";
+import type { Config } from "./config.ts";
+import { type Database, type DatabaseTarget, openDatabase } from "./db/database.ts";
+import { buildApp } from "./http/app.ts";
+import { SchemaRegistry } from "./resolvers/schema-registry.ts";
+import { NativeRecordSource } from "./sources/native.ts";
+
+export interface RunningServer {
+  app: ReturnType<typeof buildApp>;
+  db: Database;
+  url: string;
+  /** Stops accepting, lets in-flight requests finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+/** Where the data lives, from configuration: PostgreSQL when DATABASE_URL is set, else the embedded database. */
+export function databaseTarget(config: Config): DatabaseTarget {
+  return config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir };
+}
+
+/** Opens and migrates the database, then serves REST and GraphQL on one port. */
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  target: DatabaseTarget = databaseTarget(config),
+): Promise<RunningServer> {
+  const admin = await loadAdminToken(config.adminToken, config.dataDir);
+  if (admin.origin.kind === "file") {
+    logger.info(
+      { path: admin.origin.path },
+      admin.origin.created ? "generated an admin token; read it from this file" : "admin token is in this file",
+    );
+  } else {
+    logger.info("admin token taken from RECORDGATE_ADMIN_TOKEN");
+  }
+
+  const db = await openDatabase(target);
+  try {
+    const applied = await db.migrate();
+    logger.info({ backend: db.backend, applied }, "database ready");
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+
+  const app = buildApp({
+    services: {
+      prisma: db.prisma,
+      schemas: new SchemaRegistry(),
+      records: new NativeRecordSource(db.prisma),
+      limits: { maxRecordBytes: config.maxBodyBytes },
+    },
+    authenticate: createAuthenticator(admin.token),
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    ping: () => db.ping(),
+  });
+
+  let address: string;
+  try {
+    address = await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    db,
+    url: address,
+    close() {
+      closing ??= (async () => {
+        try {
+          await app.close();
+        } finally {
+          await db.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}

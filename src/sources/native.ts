@@ -1,0 +1,204 @@
+import { v7 as uuidv7 } from "uuid";
+import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
+import type { Page } from "../resolvers/page.ts";
+import type {
+  CollectionRef,
+  DeleteOutcome,
+  RecordRow,
+  RecordSource,
+  UpdateOutcome,
+  UpsertCommand,
+  UpsertOutcome,
+  WriteRefusal,
+} from "./record-source.ts";
+
+// Raw SQL returns column names as stored; alias them to the Prisma model's field names.
+const COLUMNS = Prisma.sql`id::text AS id, workspace_id AS "workspaceId", collection_id AS "collectionId",
+  external_id AS "externalId", external_source AS "externalSource", data, version, archived, cancelled,
+  created_at AS "createdAt", updated_at AS "updatedAt", deleted_at AS "deletedAt"`;
+
+const json = (data: object) => Prisma.sql`${JSON.stringify(data)}::jsonb`;
+
+/** Records stored in Recordgate's own database. Every write is a single conditional statement. */
+export class NativeRecordSource implements RecordSource {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async get(ref: CollectionRef, id: string): Promise<RecordRow | null> {
+    return this.prisma.record.findFirst({
+      where: { id, workspaceId: ref.workspaceId, collectionId: ref.collectionId, deletedAt: null },
+    });
+  }
+
+  async list(ref: CollectionRef, page: Page): Promise<{ items: RecordRow[]; total: number }> {
+    const where = { workspaceId: ref.workspaceId, collectionId: ref.collectionId, deletedAt: null };
+    const [items, total] = await Promise.all([
+      this.prisma.record.findMany({
+        where,
+        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+        take: page.limit,
+        skip: page.offset,
+      }),
+      this.prisma.record.count({ where }),
+    ]);
+    return { items, total };
+  }
+
+  async upsert(ref: CollectionRef, command: UpsertCommand): Promise<UpsertOutcome> {
+    if (command.expectedVersion !== undefined) return this.updateExisting(ref, command);
+    if (command.id !== undefined) return this.upsertById(ref, command, command.id);
+    if (command.externalId !== undefined) return this.upsertByExternalId(ref, command, command.externalId);
+    const [record] = await this.prisma.$queryRaw<RecordRow[]>`
+      INSERT INTO records (id, workspace_id, collection_id, data)
+      VALUES (${uuidv7()}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${json(command.data)})
+      RETURNING ${COLUMNS}`;
+    return { ok: true, record: must(record), created: true };
+  }
+
+  /** The id decides; a new record takes that id. An existing one must be live, here, and not bound elsewhere. */
+  private async upsertById(ref: CollectionRef, command: UpsertCommand, id: string): Promise<UpsertOutcome> {
+    const rows = await this.prisma.$queryRaw<RecordRow[]>`
+      INSERT INTO records AS r (id, workspace_id, collection_id, external_id, external_source, data)
+      VALUES (${id}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${command.externalId ?? null},
+              ${command.externalSource ?? null}, ${json(command.data)})
+      ON CONFLICT (id) DO UPDATE SET
+        data = EXCLUDED.data,
+        external_id = COALESCE(EXCLUDED.external_id, r.external_id),
+        external_source = CASE WHEN EXCLUDED.external_id IS NULL THEN r.external_source ELSE EXCLUDED.external_source END,
+        version = r.version + 1,
+        updated_at = now()
+      WHERE r.workspace_id = EXCLUDED.workspace_id AND r.collection_id = EXCLUDED.collection_id
+        AND r.deleted_at IS NULL AND NOT r.cancelled
+        AND (EXCLUDED.external_id IS NULL OR r.external_id IS NULL
+             OR (r.external_id = EXCLUDED.external_id AND r.external_source IS NOT DISTINCT FROM EXCLUDED.external_source))
+      RETURNING ${COLUMNS}`;
+    const record = rows[0];
+    if (record) return { ok: true, record, created: record.version === 1 };
+    return { ok: false, reason: await this.whyRefused(ref, id, command) };
+  }
+
+  /**
+   * Idempotent under concurrency: the partial unique index on the live external identity is the arbiter, so
+   * racing writers converge on one row instead of each inserting.
+   */
+  private async upsertByExternalId(
+    ref: CollectionRef,
+    command: UpsertCommand,
+    externalId: string,
+  ): Promise<UpsertOutcome> {
+    const rows = await this.prisma.$queryRaw<RecordRow[]>`
+      INSERT INTO records AS r (id, workspace_id, collection_id, external_id, external_source, data)
+      VALUES (${uuidv7()}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${externalId},
+              ${command.externalSource ?? null}, ${json(command.data)})
+      ON CONFLICT (workspace_id, collection_id, (COALESCE(external_source, '')), external_id)
+        WHERE deleted_at IS NULL AND NOT archived
+      DO UPDATE SET data = EXCLUDED.data, version = r.version + 1, updated_at = now()
+      WHERE NOT r.cancelled
+      RETURNING ${COLUMNS}`;
+    const record = rows[0];
+    if (record) return { ok: true, record, created: record.version === 1 };
+    return { ok: false, reason: "cancelled" };
+  }
+
+  /** A write naming the version it expects never creates: it updates that version or is refused. */
+  private async updateExisting(ref: CollectionRef, command: UpsertCommand): Promise<UpsertOutcome> {
+    const target = command.id
+      ? Prisma.sql`r.id = ${command.id}::uuid`
+      : command.externalId !== undefined
+        ? Prisma.sql`r.external_id = ${command.externalId}
+            AND COALESCE(r.external_source, '') = ${command.externalSource ?? ""} AND NOT r.archived`
+        : null;
+    if (!target) return { ok: false, reason: "missing" };
+    const rows = await this.prisma.$queryRaw<RecordRow[]>`
+      UPDATE records AS r SET data = ${json(command.data)}, version = r.version + 1, updated_at = now()
+      WHERE ${target} AND r.workspace_id = ${ref.workspaceId} AND r.collection_id = ${ref.collectionId}
+        AND r.deleted_at IS NULL AND NOT r.cancelled AND r.version = ${command.expectedVersion}
+        AND (${command.externalId ?? null}::text IS NULL OR r.external_id IS NULL
+             OR (r.external_id = ${command.externalId ?? null}
+                 AND r.external_source IS NOT DISTINCT FROM ${command.externalSource ?? null}))
+      RETURNING ${COLUMNS}`;
+    const record = rows[0];
+    if (record) return { ok: true, record, created: false };
+    if (!command.id) {
+      const current = await this.prisma.record.findFirst({
+        where: {
+          ...ref,
+          externalId: command.externalId ?? null,
+          externalSource: command.externalSource ?? null,
+          deletedAt: null,
+          archived: false,
+        },
+      });
+      if (!current) return { ok: false, reason: "missing" };
+      return { ok: false, reason: current.cancelled ? "cancelled" : "stale" };
+    }
+    return { ok: false, reason: await this.whyRefused(ref, command.id, command) };
+  }
+
+  async replaceData(ref: CollectionRef, id: string, data: object, expectedVersion: number): Promise<UpdateOutcome> {
+    const rows = await this.prisma.$queryRaw<RecordRow[]>`
+      UPDATE records AS r SET data = ${json(data)}, version = r.version + 1, updated_at = now()
+      WHERE r.id = ${id}::uuid AND r.workspace_id = ${ref.workspaceId} AND r.collection_id = ${ref.collectionId}
+        AND r.deleted_at IS NULL AND NOT r.cancelled AND r.version = ${expectedVersion}
+      RETURNING ${COLUMNS}`;
+    const record = rows[0];
+    if (record) return { ok: true, record };
+    return { ok: false, reason: await this.whyRefused(ref, id, { expectedVersion }) };
+  }
+
+  async setFlag(ref: CollectionRef, id: string, flag: "archived" | "cancelled"): Promise<UpdateOutcome> {
+    const column = flag === "archived" ? Prisma.sql`archived` : Prisma.sql`cancelled`;
+    const rows = await this.prisma.$queryRaw<RecordRow[]>`
+      UPDATE records AS r SET ${column} = true, version = r.version + 1, updated_at = now()
+      WHERE r.id = ${id}::uuid AND r.workspace_id = ${ref.workspaceId} AND r.collection_id = ${ref.collectionId}
+        AND r.deleted_at IS NULL AND NOT r.cancelled
+      RETURNING ${COLUMNS}`;
+    const record = rows[0];
+    if (record) return { ok: true, record };
+    return { ok: false, reason: await this.whyRefused(ref, id, {}) };
+  }
+
+  async softDelete(ref: CollectionRef, id: string): Promise<DeleteOutcome> {
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      UPDATE records AS r SET deleted_at = now(), updated_at = now(), version = r.version + 1
+      WHERE r.id = ${id}::uuid AND r.workspace_id = ${ref.workspaceId} AND r.collection_id = ${ref.collectionId}
+        AND r.deleted_at IS NULL AND NOT r.archived
+      RETURNING r.id::text AS id`;
+    if (rows.length) return { ok: true };
+    const current = await this.prisma.record.findUnique({ where: { id } });
+    if (current && current.workspaceId === ref.workspaceId && current.collectionId === ref.collectionId) {
+      if (current.deletedAt) return { ok: false, reason: "missing" };
+      if (current.archived) return { ok: false, reason: "archived" };
+    }
+    return { ok: false, reason: "missing" };
+  }
+
+  /** Runs only after a conditional write matched nothing, to tell the client why. */
+  private async whyRefused(
+    ref: CollectionRef,
+    id: string,
+    command: Partial<Pick<UpsertCommand, "externalId" | "externalSource" | "expectedVersion">>,
+  ): Promise<WriteRefusal> {
+    const current = await this.prisma.record.findUnique({ where: { id } });
+    if (!current) return "missing";
+    if (current.workspaceId !== ref.workspaceId || current.collectionId !== ref.collectionId) {
+      return "other_collection";
+    }
+    if (current.deletedAt) return "deleted";
+    if (current.cancelled) return "cancelled";
+    if (command.expectedVersion !== undefined && current.version !== command.expectedVersion) return "stale";
+    if (
+      command.externalId !== undefined &&
+      current.externalId !== null &&
+      (current.externalId !== command.externalId || current.externalSource !== (command.externalSource ?? null))
+    ) {
+      return "identity_mismatch";
+    }
+    // The row changed between the write and this read (a concurrent writer): report it as a version conflict.
+    return "stale";
+  }
+}
+
+function must<T>(row: T | undefined): T {
+  if (!row) throw new Error("INSERT … RETURNING returned no row");
+  return row;
+}
