@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { Principal } from "../auth/authenticate.ts";
 import { AppError, notFound } from "../errors/app-error.ts";
 import { type Context, createContext, type Services } from "../resolvers/context.ts";
-import { errorEnvelope, restErrorHandler } from "../rest/error-handler.ts";
+import { errorEnvelope, restErrorHandler, sendError } from "../rest/error-handler.ts";
 import { registerRest } from "../rest/index.ts";
 import { registerGraphql } from "./graphql.ts";
 import { createValidatorCompiler } from "./validator-compiler.ts";
@@ -72,12 +72,7 @@ export function buildApp(options: AppOptions) {
         const appError = error instanceof AppError ? error : undefined;
         if (!appError) throw error;
         reply.header("www-authenticate", 'Bearer realm="recordgate"');
-        if (req.url.startsWith("/graphql")) {
-          return reply.code(appError.status).send({
-            errors: [{ message: appError.message, extensions: { code: appError.code } }],
-          });
-        }
-        return reply.code(appError.status).send(errorEnvelope(appError));
+        return sendError(req, reply, appError);
       }
     });
     registerGraphql(api);

@@ -53,15 +53,25 @@ export function errorEnvelope(error: AppError) {
   return { error: { code: error.code, message: error.message, details: error.details } };
 }
 
+/**
+ * Errors raised before GraphQL runs (auth, body parsing) still answer /graphql clients in GraphQL's shape, with
+ * the same code in `extensions.code`; everything else gets the REST envelope.
+ */
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError, requestId?: string) {
+  reply.code(error.status);
+  if (request.url.startsWith("/graphql")) {
+    return reply.send({
+      errors: [{ message: error.message, extensions: { code: error.code, details: error.details, requestId } }],
+    });
+  }
+  const body = errorEnvelope(error);
+  return reply.send(requestId ? { error: { ...body.error, request_id: requestId } } : body);
+}
+
 /** The one REST error mapper: deliberate errors keep their code; anything else is logged and masked. */
 export function restErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const known = toAppError(error);
-  if (known) {
-    if (known.status >= 500) request.log.error({ err: error }, "request failed");
-    return reply.code(known.status).send(errorEnvelope(known));
-  }
+  if (known) return sendError(request, reply, known);
   request.log.error({ err: error }, "unexpected error");
-  return reply
-    .code(500)
-    .send({ error: { code: "INTERNAL_ERROR", message: INTERNAL_MESSAGE, details: [], request_id: request.id } });
+  return sendError(request, reply, new AppError("INTERNAL_ERROR", INTERNAL_MESSAGE), request.id);
 }

@@ -1,0 +1,52 @@
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { inject } from "vitest";
+import type { DatabaseTarget } from "../../src/db/database.ts";
+
+export type BackendName = "pglite" | "postgres";
+
+/** The backends this run covers: PGlite always, PostgreSQL when it is reachable (see global-setup.ts). */
+export function backends(): BackendName[] {
+  return inject("postgresUrl") ? ["pglite", "postgres"] : ["pglite"];
+}
+
+export interface TestDatabase {
+  target: DatabaseTarget;
+  /** A raw session for assertions that look under the API (row counts, EXPLAIN). */
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database of the given backend, owned by one test file. */
+export async function createTestDatabase(backend: BackendName): Promise<TestDatabase> {
+  if (backend === "pglite") {
+    const blob = new Blob([await readFile(inject("pgliteTemplate"))]);
+    const db = await PGlite.create({ loadDataDir: blob });
+    return {
+      target: { pglite: db },
+      query: async (sql, params) => (await db.query<never>(sql, params)).rows,
+      drop: () => db.close(),
+    };
+  }
+  const adminUrl = inject("postgresUrl");
+  if (!adminUrl) throw new Error("PostgreSQL is not available in this run");
+  const name = `recordgate_test_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const session = new pg.Client({ connectionString: url.toString() });
+  await session.connect();
+  return {
+    target: { url: url.toString() },
+    query: async (sql, params) => (await session.query(sql, params)).rows,
+    async drop() {
+      await session.end();
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
