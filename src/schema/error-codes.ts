@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { AppError, INTERNAL_MESSAGE } from "../errors/app-error.ts";
+import { AppError, ERROR_STATUS, INTERNAL_MESSAGE } from "../errors/app-error.ts";
 import type { Context } from "../resolvers/context.ts";
 
 /** The one GraphQL error mapper: our codes in `extensions.code`, anything unexpected logged and masked. */
@@ -21,8 +21,8 @@ export function toGraphQLError(error: GraphQLError, ctx: Pick<Context, "log" | "
       extensions: { code: "INTERNAL_ERROR", requestId: ctx?.requestId },
     });
   }
-  // Syntax, validation and argument-coercion errors: the request itself is wrong.
-  if (!error.extensions.code) {
+  // Syntax, validation and argument-coercion errors (yoga's GRAPHQL_PARSE_FAILED, …): the request is wrong.
+  if (!(String(error.extensions.code) in ERROR_STATUS)) {
     return new GraphQLError(error.message, {
       nodes: error.nodes,
       path: error.path,

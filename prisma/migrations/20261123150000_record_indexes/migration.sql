@@ -1,4 +1,5 @@
 -- Hand-written: Prisma cannot model expression or partial indexes, and `npm run migrate:check` ignores them.
+-- (Plain indexes are compared, so records_collection_order is also declared in schema.prisma.)
 
 -- The live external identity of a record. It is the arbiter of the idempotent upsert
 -- (INSERT … ON CONFLICT in src/sources/native.ts), so racing PUTs converge on one row.
