@@ -4,12 +4,14 @@ import { createAuthenticator } from "./auth/authenticate.ts";
 import type { Config } from "./config.ts";
 import { type Database, type DatabaseTarget, openDatabase } from "./db/database.ts";
 import { buildApp } from "./http/app.ts";
+import type { Services } from "./resolvers/context.ts";
 import { SchemaRegistry } from "./resolvers/schema-registry.ts";
 import { NativeRecordSource } from "./sources/native.ts";
 
 export interface RunningServer {
   app: ReturnType<typeof buildApp>;
   db: Database;
+  services: Services;
   url: string;
   /** Stops accepting, lets in-flight requests finish, then closes the database. */
   close(): Promise<void>;
@@ -45,13 +47,14 @@ export async function startServer(
     throw error;
   }
 
+  const services: Services = {
+    prisma: db.prisma,
+    schemas: new SchemaRegistry(),
+    records: new NativeRecordSource(db.prisma),
+    limits: { maxRecordBytes: config.maxBodyBytes },
+  };
   const app = buildApp({
-    services: {
-      prisma: db.prisma,
-      schemas: new SchemaRegistry(),
-      records: new NativeRecordSource(db.prisma),
-      limits: { maxRecordBytes: config.maxBodyBytes },
-    },
+    services,
     authenticate: createAuthenticator(admin.token),
     logger,
     maxBodyBytes: config.maxBodyBytes,
@@ -70,6 +73,7 @@ export async function startServer(
   return {
     app,
     db,
+    services,
     url: address,
     close() {
       closing ??= (async () => {

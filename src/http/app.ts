@@ -47,8 +47,18 @@ export function buildApp(options: AppOptions) {
   app.setNotFoundHandler((req, reply) => {
     reply.code(404).send(errorEnvelope(notFound(`No route for ${req.method} ${req.url.split("?")[0]}`)));
   });
+  // Graceful shutdown: requests already running when close() starts finish normally, but their keep-alive
+  // connections must not hold the process open afterwards, so they are told to close and then reaped.
+  let draining = false;
+  app.addHook("preClose", async () => {
+    draining = true;
+  });
   app.addHook("onSend", async (req, reply) => {
     reply.header("x-request-id", req.id);
+    if (draining) reply.header("connection", "close");
+  });
+  app.addHook("onResponse", async () => {
+    if (draining) setImmediate(() => app.server.closeIdleConnections());
   });
 
   app.get("/healthz", async () => ({ status: "ok" }));

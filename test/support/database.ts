@@ -19,8 +19,14 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, empty database of the given backend, owned by one test file. */
+/** A fresh, empty database of the given backend, owned by one test file. Dropping it twice is harmless. */
 export async function createTestDatabase(backend: BackendName): Promise<TestDatabase> {
+  const db = await openTestDatabase(backend);
+  let dropped: Promise<void> | undefined;
+  return { ...db, drop: () => (dropped ??= db.drop()) };
+}
+
+async function openTestDatabase(backend: BackendName): Promise<TestDatabase> {
   if (backend === "pglite") {
     const blob = new Blob([await readFile(inject("pgliteTemplate"))]);
     const db = await PGlite.create({ loadDataDir: blob });
