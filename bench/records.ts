@@ -113,7 +113,13 @@ async function createBenchDatabase(adminUrl: string): Promise<{ url: string; clo
   const name = `recordgate_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } catch (error) {
+    // An open client would keep the process alive after the error is reported.
+    await admin.end();
+    throw error;
+  }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
@@ -302,6 +308,7 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 
 async function startBaseline(databaseUrl: string, token: string): Promise<{ url: string; closers: Closer[] }> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL_SIZE });
+  // As in src/db/database.ts: an idle client dropped by the server must not crash the run.
   pool.on("error", () => {});
   const expectedAuth = `Bearer ${token}`;
   const server = http.createServer((req, res) => {
@@ -493,6 +500,7 @@ function printTable(comparisons: Comparison[], load: LoadStats, settings: Settin
   console.log(line(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const row of rows) console.log(line(row));
+  console.log("ratio rows: Recordgate ÷ baseline (req/s below 1x, or latency above 1x, means Recordgate is slower)");
   console.log(
     `\nbulk load: ${load.records} records in ${load.seconds.toFixed(3)} s = ` +
       `${load.recordsPerSecond.toFixed(0)} records/s (${load.method})`,
@@ -517,6 +525,8 @@ async function environment(databaseUrl: string) {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model,
       postgres: rows[0]?.version,
+      // Taken at the end: a high 1-minute load beyond this run's own means something else shared the machine.
+      loadAverage: os.loadavg(),
     };
   } finally {
     await client.end();

@@ -36,7 +36,7 @@ function openPostgres(url: string): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // A dropped idle connection must not crash the process; the pool replaces it on the next checkout.
   pool.on("error", () => {});
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), errorFormat: "minimal" });
   return {
     backend: "postgres",
     prisma,
@@ -59,7 +59,7 @@ function openPostgres(url: string): Database {
 }
 
 function openPglite(db: PGlite, owned: boolean): Database {
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db), errorFormat: "minimal" });
   return {
     backend: "pglite",
     prisma,

@@ -23,24 +23,26 @@ const json = (data: object) => Prisma.sql`${JSON.stringify(data)}::jsonb`;
 export class NativeRecordSource implements RecordSource {
   constructor(private readonly prisma: PrismaClient) {}
 
+  // Reads are the hot path: plain parameterised SQL skips the ORM's per-call query building and result mapping.
   async get(ref: CollectionRef, id: string): Promise<RecordRow | null> {
-    return this.prisma.record.findFirst({
-      where: { id, workspaceId: ref.workspaceId, collectionId: ref.collectionId, deletedAt: null },
-    });
+    const rows = await this.prisma.$queryRaw<RecordRow[]>`
+      SELECT ${COLUMNS} FROM records
+      WHERE id = ${id}::uuid AND workspace_id = ${ref.workspaceId} AND collection_id = ${ref.collectionId}
+        AND deleted_at IS NULL`;
+    return rows[0] ?? null;
   }
 
   async list(ref: CollectionRef, page: Page): Promise<{ items: RecordRow[]; total: number }> {
-    const where = { workspaceId: ref.workspaceId, collectionId: ref.collectionId, deletedAt: null };
-    const [items, total] = await Promise.all([
-      this.prisma.record.findMany({
-        where,
-        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-        take: page.limit,
-        skip: page.offset,
-      }),
-      this.prisma.record.count({ where }),
+    const live = Prisma.sql`workspace_id = ${ref.workspaceId} AND collection_id = ${ref.collectionId}
+      AND deleted_at IS NULL`;
+    // Page and total run concurrently on PostgreSQL's pool (PGlite serialises them on its one connection).
+    const [items, [count]] = await Promise.all([
+      this.prisma.$queryRaw<RecordRow[]>`
+        SELECT ${COLUMNS} FROM records WHERE ${live}
+        ORDER BY created_at DESC, id DESC LIMIT ${page.limit} OFFSET ${page.offset}`,
+      this.prisma.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total FROM records WHERE ${live}`,
     ]);
-    return { items, total };
+    return { items, total: count?.total ?? 0 };
   }
 
   async upsert(ref: CollectionRef, command: UpsertCommand): Promise<UpsertOutcome> {
