@@ -50,7 +50,7 @@ export async function startServer(
   const services: Services = {
     prisma: db.prisma,
     schemas: new SchemaRegistry(),
-    records: new NativeRecordSource(db.prisma),
+    records: new NativeRecordSource(db.sql),
     limits: { maxRecordBytes: config.maxBodyBytes },
   };
   const app = buildApp({

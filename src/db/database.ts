@@ -6,7 +6,7 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { applyMigrations, readMigrations } from "./migrate.ts";
-import { pgliteSession, pgSession } from "./sql-session.ts";
+import { pgliteSession, pgPoolSession, pgSession, type SqlSession } from "./sql-session.ts";
 
 export type Backend = "pglite" | "postgres";
 
@@ -14,6 +14,8 @@ export type Backend = "pglite" | "postgres";
 export interface Database {
   backend: Backend;
   prisma: PrismaClient;
+  /** Parameterised SQL straight to the driver, for the records hot path (see src/sources/native.ts). */
+  sql: SqlSession;
   /** Applies pending migrations; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Throws when the database cannot answer a trivial query (readiness). */
@@ -40,6 +42,7 @@ function openPostgres(url: string): Database {
   return {
     backend: "postgres",
     prisma,
+    sql: pgPoolSession(pool),
     async migrate() {
       const client = await pool.connect();
       try {
@@ -63,6 +66,7 @@ function openPglite(db: PGlite, owned: boolean): Database {
   return {
     backend: "pglite",
     prisma,
+    sql: pgliteSession(db),
     async migrate() {
       return applyMigrations(pgliteSession(db), await readMigrations());
     },

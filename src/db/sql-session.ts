@@ -19,6 +19,17 @@ export function pgliteSession(db: PGlite): SqlSession {
   };
 }
 
+export function pgPoolSession(pool: pg.Pool): SqlSession {
+  return {
+    async query<Row>(sql: string, params: unknown[] = []) {
+      return (await pool.query(sql, params)).rows as Row[];
+    },
+    async exec(script: string) {
+      await pool.query(script);
+    },
+  };
+}
+
 export function pgSession(client: pg.PoolClient | pg.Client): SqlSession {
   return {
     async query<Row>(sql: string, params: unknown[] = []) {

@@ -61,15 +61,17 @@ export function buildApp(options: AppOptions) {
     if (draining) setImmediate(() => app.server.closeIdleConnections());
   });
 
-  app.get("/healthz", async () => ({ status: "ok" }));
-  app.get("/readyz", async (_req, reply) => {
-    try {
-      await options.ping();
-      return { status: "ok" };
-    } catch (error) {
-      reply.log.warn({ err: error }, "readiness check failed");
-      return reply.code(503).send({ status: "unavailable" });
-    }
+  app.register(async (probes) => {
+    probes.get("/healthz", async () => ({ status: "ok" }));
+    probes.get("/readyz", async (_req, reply) => {
+      try {
+        await options.ping();
+        return { status: "ok" };
+      } catch (error) {
+        reply.log.warn({ err: error }, "readiness check failed");
+        return reply.code(503).send({ status: "unavailable" });
+      }
+    });
   });
 
   app.register(async (api) => {

@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from "uuid";
-import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
+import type { SqlSession } from "../db/sql-session.ts";
+import { Prisma } from "../generated/prisma/client.ts";
 import type { Page } from "../resolvers/page.ts";
 import type {
   CollectionRef,
@@ -12,35 +13,42 @@ import type {
   WriteRefusal,
 } from "./record-source.ts";
 
-// Raw SQL returns column names as stored; alias them to the Prisma model's field names.
+// Column names as stored, aliased to the Prisma model's field names so GraphQL's Prisma types apply to our rows.
 const COLUMNS = Prisma.sql`id::text AS id, workspace_id AS "workspaceId", collection_id AS "collectionId",
   external_id AS "externalId", external_source AS "externalSource", data, version, archived, cancelled,
   created_at AS "createdAt", updated_at AS "updatedAt", deleted_at AS "deletedAt"`;
 
 const json = (data: object) => Prisma.sql`${JSON.stringify(data)}::jsonb`;
+const inCollection = (ref: CollectionRef) =>
+  Prisma.sql`r.workspace_id = ${ref.workspaceId} AND r.collection_id = ${ref.collectionId}`;
 
-/** Records stored in Recordgate's own database. Every write is a single conditional statement. */
+/**
+ * Records stored in Recordgate's own database. Every write is one conditional statement, so idempotency and
+ * version checks hold under concurrency. Statements are composed with Prisma's `sql` tag (values always bind
+ * parameters) and sent straight to the driver: the records benchmark measured Prisma's raw-query path at about half
+ * the throughput of the driver for single-record reads.
+ */
 export class NativeRecordSource implements RecordSource {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly db: SqlSession) {}
 
-  // Reads are the hot path: plain parameterised SQL skips the ORM's per-call query building and result mapping.
+  private query<Row>(statement: Prisma.Sql): Promise<Row[]> {
+    return this.db.query<Row>(statement.text, statement.values);
+  }
+
   async get(ref: CollectionRef, id: string): Promise<RecordRow | null> {
-    const rows = await this.prisma.$queryRaw<RecordRow[]>`
-      SELECT ${COLUMNS} FROM records
-      WHERE id = ${id}::uuid AND workspace_id = ${ref.workspaceId} AND collection_id = ${ref.collectionId}
-        AND deleted_at IS NULL`;
-    return rows[0] ?? null;
+    const [row] = await this.query<RecordRow>(Prisma.sql`
+      SELECT ${COLUMNS} FROM records r WHERE r.id = ${id}::uuid AND ${inCollection(ref)} AND r.deleted_at IS NULL`);
+    return row ?? null;
   }
 
   async list(ref: CollectionRef, page: Page): Promise<{ items: RecordRow[]; total: number }> {
-    const live = Prisma.sql`workspace_id = ${ref.workspaceId} AND collection_id = ${ref.collectionId}
-      AND deleted_at IS NULL`;
+    const live = Prisma.sql`${inCollection(ref)} AND r.deleted_at IS NULL`;
     // Page and total run concurrently on PostgreSQL's pool (PGlite serialises them on its one connection).
     const [items, [count]] = await Promise.all([
-      this.prisma.$queryRaw<RecordRow[]>`
-        SELECT ${COLUMNS} FROM records WHERE ${live}
-        ORDER BY created_at DESC, id DESC LIMIT ${page.limit} OFFSET ${page.offset}`,
-      this.prisma.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS total FROM records WHERE ${live}`,
+      this.query<RecordRow>(Prisma.sql`
+        SELECT ${COLUMNS} FROM records r WHERE ${live}
+        ORDER BY r.created_at DESC, r.id DESC LIMIT ${page.limit} OFFSET ${page.offset}`),
+      this.query<{ total: number }>(Prisma.sql`SELECT count(*)::int AS total FROM records r WHERE ${live}`),
     ]);
     return { items, total: count?.total ?? 0 };
   }
@@ -49,16 +57,17 @@ export class NativeRecordSource implements RecordSource {
     if (command.expectedVersion !== undefined) return this.updateExisting(ref, command);
     if (command.id !== undefined) return this.upsertById(ref, command, command.id);
     if (command.externalId !== undefined) return this.upsertByExternalId(ref, command, command.externalId);
-    const [record] = await this.prisma.$queryRaw<RecordRow[]>`
+    const [record] = await this.query<RecordRow>(Prisma.sql`
       INSERT INTO records (id, workspace_id, collection_id, data)
       VALUES (${uuidv7()}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${json(command.data)})
-      RETURNING ${COLUMNS}`;
-    return { ok: true, record: must(record), created: true };
+      RETURNING ${COLUMNS}`);
+    if (!record) throw new Error("INSERT … RETURNING returned no row");
+    return { ok: true, record, created: true };
   }
 
   /** The id decides; a new record takes that id. An existing one must be live, here, and not bound elsewhere. */
   private async upsertById(ref: CollectionRef, command: UpsertCommand, id: string): Promise<UpsertOutcome> {
-    const rows = await this.prisma.$queryRaw<RecordRow[]>`
+    const [record] = await this.query<RecordRow>(Prisma.sql`
       INSERT INTO records AS r (id, workspace_id, collection_id, external_id, external_source, data)
       VALUES (${id}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${command.externalId ?? null},
               ${command.externalSource ?? null}, ${json(command.data)})
@@ -72,8 +81,7 @@ export class NativeRecordSource implements RecordSource {
         AND r.deleted_at IS NULL AND NOT r.cancelled
         AND (EXCLUDED.external_id IS NULL OR r.external_id IS NULL
              OR (r.external_id = EXCLUDED.external_id AND r.external_source IS NOT DISTINCT FROM EXCLUDED.external_source))
-      RETURNING ${COLUMNS}`;
-    const record = rows[0];
+      RETURNING ${COLUMNS}`);
     if (record) return { ok: true, record, created: record.version === 1 };
     return { ok: false, reason: await this.whyRefused(ref, id, command) };
   }
@@ -87,7 +95,7 @@ export class NativeRecordSource implements RecordSource {
     command: UpsertCommand,
     externalId: string,
   ): Promise<UpsertOutcome> {
-    const rows = await this.prisma.$queryRaw<RecordRow[]>`
+    const [record] = await this.query<RecordRow>(Prisma.sql`
       INSERT INTO records AS r (id, workspace_id, collection_id, external_id, external_source, data)
       VALUES (${uuidv7()}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${externalId},
               ${command.externalSource ?? null}, ${json(command.data)})
@@ -95,83 +103,65 @@ export class NativeRecordSource implements RecordSource {
         WHERE deleted_at IS NULL AND NOT archived
       DO UPDATE SET data = EXCLUDED.data, version = r.version + 1, updated_at = now()
       WHERE NOT r.cancelled
-      RETURNING ${COLUMNS}`;
-    const record = rows[0];
+      RETURNING ${COLUMNS}`);
     if (record) return { ok: true, record, created: record.version === 1 };
     return { ok: false, reason: "cancelled" };
   }
 
   /** A write naming the version it expects never creates: it updates that version or is refused. */
   private async updateExisting(ref: CollectionRef, command: UpsertCommand): Promise<UpsertOutcome> {
+    const externalId = command.externalId ?? null;
+    const externalSource = command.externalSource ?? null;
     const target = command.id
       ? Prisma.sql`r.id = ${command.id}::uuid`
-      : command.externalId !== undefined
-        ? Prisma.sql`r.external_id = ${command.externalId}
-            AND COALESCE(r.external_source, '') = ${command.externalSource ?? ""} AND NOT r.archived`
-        : null;
-    if (!target) return { ok: false, reason: "missing" };
-    const rows = await this.prisma.$queryRaw<RecordRow[]>`
+      : Prisma.sql`r.external_id = ${externalId}
+          AND COALESCE(r.external_source, '') = ${externalSource ?? ""} AND NOT r.archived`;
+    if (!command.id && externalId === null) return { ok: false, reason: "missing" };
+    const [record] = await this.query<RecordRow>(Prisma.sql`
       UPDATE records AS r SET data = ${json(command.data)}, version = r.version + 1, updated_at = now()
-      WHERE ${target} AND r.workspace_id = ${ref.workspaceId} AND r.collection_id = ${ref.collectionId}
+      WHERE ${target} AND ${inCollection(ref)}
         AND r.deleted_at IS NULL AND NOT r.cancelled AND r.version = ${command.expectedVersion}
-        AND (${command.externalId ?? null}::text IS NULL OR r.external_id IS NULL
-             OR (r.external_id = ${command.externalId ?? null}
-                 AND r.external_source IS NOT DISTINCT FROM ${command.externalSource ?? null}))
-      RETURNING ${COLUMNS}`;
-    const record = rows[0];
+        AND (${externalId}::text IS NULL OR r.external_id IS NULL
+             OR (r.external_id = ${externalId} AND r.external_source IS NOT DISTINCT FROM ${externalSource}::text))
+      RETURNING ${COLUMNS}`);
     if (record) return { ok: true, record, created: false };
-    if (!command.id) {
-      const current = await this.prisma.record.findFirst({
-        where: {
-          ...ref,
-          externalId: command.externalId ?? null,
-          externalSource: command.externalSource ?? null,
-          deletedAt: null,
-          archived: false,
-        },
-      });
-      if (!current) return { ok: false, reason: "missing" };
-      return { ok: false, reason: current.cancelled ? "cancelled" : "stale" };
-    }
-    return { ok: false, reason: await this.whyRefused(ref, command.id, command) };
+    if (command.id) return { ok: false, reason: await this.whyRefused(ref, command.id, command) };
+    const [current] = await this.query<{ cancelled: boolean }>(Prisma.sql`
+      SELECT r.cancelled FROM records r
+      WHERE ${target} AND ${inCollection(ref)} AND r.deleted_at IS NULL`);
+    if (!current) return { ok: false, reason: "missing" };
+    return { ok: false, reason: current.cancelled ? "cancelled" : "stale" };
   }
 
   async replaceData(ref: CollectionRef, id: string, data: object, expectedVersion: number): Promise<UpdateOutcome> {
-    const rows = await this.prisma.$queryRaw<RecordRow[]>`
+    const [record] = await this.query<RecordRow>(Prisma.sql`
       UPDATE records AS r SET data = ${json(data)}, version = r.version + 1, updated_at = now()
-      WHERE r.id = ${id}::uuid AND r.workspace_id = ${ref.workspaceId} AND r.collection_id = ${ref.collectionId}
+      WHERE r.id = ${id}::uuid AND ${inCollection(ref)}
         AND r.deleted_at IS NULL AND NOT r.cancelled AND r.version = ${expectedVersion}
-      RETURNING ${COLUMNS}`;
-    const record = rows[0];
+      RETURNING ${COLUMNS}`);
     if (record) return { ok: true, record };
     return { ok: false, reason: await this.whyRefused(ref, id, { expectedVersion }) };
   }
 
   async setFlag(ref: CollectionRef, id: string, flag: "archived" | "cancelled"): Promise<UpdateOutcome> {
     const column = flag === "archived" ? Prisma.sql`archived` : Prisma.sql`cancelled`;
-    const rows = await this.prisma.$queryRaw<RecordRow[]>`
+    const [record] = await this.query<RecordRow>(Prisma.sql`
       UPDATE records AS r SET ${column} = true, version = r.version + 1, updated_at = now()
-      WHERE r.id = ${id}::uuid AND r.workspace_id = ${ref.workspaceId} AND r.collection_id = ${ref.collectionId}
-        AND r.deleted_at IS NULL AND NOT r.cancelled
-      RETURNING ${COLUMNS}`;
-    const record = rows[0];
+      WHERE r.id = ${id}::uuid AND ${inCollection(ref)} AND r.deleted_at IS NULL AND NOT r.cancelled
+      RETURNING ${COLUMNS}`);
     if (record) return { ok: true, record };
     return { ok: false, reason: await this.whyRefused(ref, id, {}) };
   }
 
   async softDelete(ref: CollectionRef, id: string): Promise<DeleteOutcome> {
-    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+    const [deleted] = await this.query<{ id: string }>(Prisma.sql`
       UPDATE records AS r SET deleted_at = now(), updated_at = now(), version = r.version + 1
-      WHERE r.id = ${id}::uuid AND r.workspace_id = ${ref.workspaceId} AND r.collection_id = ${ref.collectionId}
-        AND r.deleted_at IS NULL AND NOT r.archived
-      RETURNING r.id::text AS id`;
-    if (rows.length) return { ok: true };
-    const current = await this.prisma.record.findUnique({ where: { id } });
-    if (current && current.workspaceId === ref.workspaceId && current.collectionId === ref.collectionId) {
-      if (current.deletedAt) return { ok: false, reason: "missing" };
-      if (current.archived) return { ok: false, reason: "archived" };
-    }
-    return { ok: false, reason: "missing" };
+      WHERE r.id = ${id}::uuid AND ${inCollection(ref)} AND r.deleted_at IS NULL AND NOT r.archived
+      RETURNING r.id::text AS id`);
+    if (deleted) return { ok: true };
+    const [current] = await this.query<{ archived: boolean }>(Prisma.sql`
+      SELECT r.archived FROM records r WHERE r.id = ${id}::uuid AND ${inCollection(ref)} AND r.deleted_at IS NULL`);
+    return { ok: false, reason: current?.archived ? "archived" : "missing" };
   }
 
   /** Runs only after a conditional write matched nothing, to tell the client why. */
@@ -180,7 +170,9 @@ export class NativeRecordSource implements RecordSource {
     id: string,
     command: Partial<Pick<UpsertCommand, "externalId" | "externalSource" | "expectedVersion">>,
   ): Promise<WriteRefusal> {
-    const current = await this.prisma.record.findUnique({ where: { id } });
+    const [current] = await this.query<RecordRow>(
+      Prisma.sql`SELECT ${COLUMNS} FROM records r WHERE r.id = ${id}::uuid`,
+    );
     if (!current) return "missing";
     if (current.workspaceId !== ref.workspaceId || current.collectionId !== ref.collectionId) {
       return "other_collection";
@@ -195,12 +187,7 @@ export class NativeRecordSource implements RecordSource {
     ) {
       return "identity_mismatch";
     }
-    // The row changed between the write and this read (a concurrent writer): report it as a version conflict.
+    // Nothing explains the miss but a concurrent change between the write and this read: report a conflict.
     return "stale";
   }
-}
-
-function must<T>(row: T | undefined): T {
-  if (!row) throw new Error("INSERT … RETURNING returned no row");
-  return row;
 }
