@@ -192,5 +192,7 @@ describe.each(backends())("GraphQL on %s", (backend) => {
     expect(res.status).toBe(200);
     expect(res.headers["content-type"]).toContain("text/html");
     expect(res.text).toContain("Recordgate GraphiQL");
+    // Self-contained: no script or stylesheet is fetched from a CDN.
+    expect(res.text).not.toMatch(/<(script|link)[^>]+(src|href)=["']?https?:/);
   });
 });

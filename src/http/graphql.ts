@@ -1,3 +1,4 @@
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createYoga } from "graphql-yoga";
 import { INTERNAL_MESSAGE } from "../errors/app-error.ts";
@@ -23,6 +24,8 @@ export function registerGraphql(app: FastifyInstance) {
       maskError: (error) => error as Error,
       errorMessage: INTERNAL_MESSAGE,
     },
+    // The self-contained GraphiQL bundle: the page works without reaching a CDN (self-hosted, offline machines).
+    renderGraphiQL,
     graphiql: {
       title: "Recordgate GraphiQL",
       headers: JSON.stringify({ Authorization: "Bearer <paste your admin token>" }, null, 2),
