@@ -274,6 +274,64 @@ describe.each(backends())("records on %s", (backend) => {
     expect(await countRows(t, "records")).toBe(before);
   });
 
+  it.each([
+    [
+      "PUT with a body id that differs from the path",
+      "PUT",
+      "/v1/crm/records/contacts/{id}",
+      { id: "0192a000-0000-7000-8000-0000000000ff", data: { name: "x" } },
+      400,
+      "id",
+    ],
+    [
+      "PUT by id with an unknown field",
+      "PUT",
+      "/v1/crm/records/contacts/{id}",
+      { data: { name: "x" }, extra: 1 },
+      400,
+      "body.extra",
+    ],
+    ["PATCH without data", "PATCH", "/v1/crm/records/contacts/{id}", { version: 1 }, 400, "body.data"],
+    [
+      "PATCH with data that is not an object",
+      "PATCH",
+      "/v1/crm/records/contacts/{id}",
+      { data: "x" },
+      400,
+      "body.data",
+    ],
+    [
+      "PATCH with an unknown field",
+      "PATCH",
+      "/v1/crm/records/contacts/{id}",
+      { data: {}, external_id: "e" },
+      400,
+      "body.external_id",
+    ],
+    [
+      "PATCH with a version of the wrong type",
+      "PATCH",
+      "/v1/crm/records/contacts/{id}",
+      { data: {}, version: "1" },
+      400,
+      "body.version",
+    ],
+    ["archive of an unknown record", "POST", "/v1/crm/records/contacts/{missing}/archive", undefined, 404, undefined],
+    ["cancel of an unknown record", "POST", "/v1/crm/records/contacts/{missing}/cancel", undefined, 404, undefined],
+    ["cancel of a malformed id", "POST", "/v1/crm/records/contacts/nope/cancel", undefined, 404, undefined],
+  ] as const)("rejects %s, leaving the record unchanged", async (_name, method, template, body, status, path) => {
+    const rec = await t.rest("PUT", "/v1/crm/records/contacts", { body: { data: { name: "Unchanged" } } });
+    const url = template.replace("{id}", rec.body.id).replace("{missing}", "0192a000-0000-7000-8000-00000000beef");
+    const before = await countRows(t, "records");
+    const res = await t.rest(method, url, body === undefined ? {} : { body });
+    expect(res.status).toBe(status);
+    expect(res.body.error.code).toBe(status === 400 ? "VALIDATION_ERROR" : "NOT_FOUND");
+    if (path) expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
+    expect(await countRows(t, "records")).toBe(before);
+    const after = await t.rest("GET", `/v1/crm/records/contacts/${rec.body.id}`);
+    expect(after.body).toEqual(rec.body);
+  });
+
   it("answers 404 naming what is missing: workspace, collection or record", async () => {
     const noWs = await t.rest("GET", "/v1/nope/records/contacts");
     expect(noWs.status).toBe(404);

@@ -3,7 +3,7 @@ import { translateDatabaseError } from "../errors/database-error.ts";
 import { type Collection, Prisma } from "../generated/prisma/client.ts";
 import { authorize } from "./authorize.ts";
 import type { Context } from "./context.ts";
-import { SLUG, slugProblem } from "./identifiers.ts";
+import { displayFieldProblems, SLUG, slugProblem } from "./identifiers.ts";
 import { type PageInput, type PageResult, parsePage } from "./page.ts";
 import { compileSchema } from "./schema-registry.ts";
 import { requireWorkspace } from "./workspaces.ts";
@@ -56,12 +56,7 @@ function checkFields(id: string, input: UpsertCollectionInput): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   const idProblem = slugProblem(id, "collection");
   if (idProblem) details.push(idProblem);
-  if (input.name !== undefined && input.name !== null && (!input.name.trim() || input.name.length > 200)) {
-    details.push({ path: "name", message: "must be a non-empty string of at most 200 characters" });
-  }
-  if (input.description && input.description.length > 2000) {
-    details.push({ path: "description", message: "must be at most 2000 characters" });
-  }
+  details.push(...displayFieldProblems(input, false));
   for (const key of ["icon", "color"] as const) {
     const value = input[key];
     if (value && value.length > 100) details.push({ path: key, message: "must be at most 100 characters" });

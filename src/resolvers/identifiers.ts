@@ -23,3 +23,25 @@ export function assertSlug(value: string, what: string): void {
 }
 
 export const isRecordId = (value: string) => UUID.test(value);
+
+const MAX_NAME = 200;
+const MAX_DESCRIPTION = 2000;
+
+/**
+ * The display fields workspaces and collections share. `name: null` counts as a problem only when the name is
+ * required (a workspace's); a collection's name falls back to its id.
+ */
+export function displayFieldProblems(
+  input: { name?: string | null; description?: string | null },
+  nameRequired: boolean,
+): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  const { name, description } = input;
+  if ((name === null && nameRequired) || (typeof name === "string" && (!name.trim() || name.length > MAX_NAME))) {
+    details.push({ path: "name", message: `must be a non-empty string of at most ${MAX_NAME} characters` });
+  }
+  if (description && description.length > MAX_DESCRIPTION) {
+    details.push({ path: "description", message: `must be at most ${MAX_DESCRIPTION} characters` });
+  }
+  return details;
+}

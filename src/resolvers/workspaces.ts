@@ -3,7 +3,7 @@ import { translateDatabaseError } from "../errors/database-error.ts";
 import type { Prisma, Workspace } from "../generated/prisma/client.ts";
 import { authorize } from "./authorize.ts";
 import type { Context } from "./context.ts";
-import { RESERVED_WORKSPACE_IDS, SLUG, slugProblem } from "./identifiers.ts";
+import { displayFieldProblems, RESERVED_WORKSPACE_IDS, SLUG, slugProblem } from "./identifiers.ts";
 import { type PageInput, type PageResult, parsePage } from "./page.ts";
 
 export interface WorkspaceSettings {
@@ -37,13 +37,7 @@ function isTimeZone(value: string): boolean {
 }
 
 function checkFields(input: UpdateWorkspaceInput): ErrorDetail[] {
-  const details: ErrorDetail[] = [];
-  if (input.name !== undefined && (input.name === null || !input.name.trim() || input.name.length > 200)) {
-    details.push({ path: "name", message: "must be a non-empty string of at most 200 characters" });
-  }
-  if (input.description && input.description.length > 2000) {
-    details.push({ path: "description", message: "must be at most 2000 characters" });
-  }
+  const details: ErrorDetail[] = displayFieldProblems(input, true);
   if (input.tags) {
     if (input.tags.length > MAX_TAGS) details.push({ path: "tags", message: `must have at most ${MAX_TAGS} tags` });
     input.tags.forEach((tag, i) => {

@@ -35,15 +35,13 @@ export const createWorkspaceBody = {
   },
 } as const;
 
+const { id: _immutable, ...updatableWorkspaceFields } = createWorkspaceBody.properties;
+
+/** The create body minus the id (immutable), every field optional. */
 export const updateWorkspaceBody = {
   type: "object",
   additionalProperties: false,
-  properties: {
-    name: text,
-    description: nullableText,
-    tags: { type: "array", items: text },
-    settings,
-  },
+  properties: updatableWorkspaceFields,
 } as const;
 
 export const upsertCollectionBody = {
