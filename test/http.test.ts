@@ -31,6 +31,7 @@ describe.each(backends())("HTTP behaviour on %s", (backend) => {
   it("refuses a non-bearer scheme", async () => {
     const res = await t.rest("GET", "/v1/workspaces", { headers: { authorization: `Basic ${TEST_TOKEN}` } });
     expect(res.status).toBe(401);
+    expect(res.body.error.message).toBe("Malformed Authorization header: expected 'Bearer <token>'");
   });
 
   it("rejects malformed JSON with 400 and writes nothing", async () => {

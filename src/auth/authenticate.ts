@@ -10,8 +10,9 @@ const digest = (value: string) => createHash("sha256").update(value).digest();
 export function createAuthenticator(adminToken: string): (authorization: string | undefined) => Principal {
   const expected = digest(adminToken);
   return (authorization) => {
-    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization ?? "");
-    if (!match?.[1]) throw unauthorized("Missing bearer token: send 'Authorization: Bearer <token>'");
+    if (!authorization) throw unauthorized("Missing bearer token: send 'Authorization: Bearer <token>'");
+    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
+    if (!match?.[1]) throw unauthorized("Malformed Authorization header: expected 'Bearer <token>'");
     if (!timingSafeEqual(digest(match[1]), expected)) throw unauthorized("Invalid bearer token");
     return { kind: "admin" };
   };

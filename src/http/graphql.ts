@@ -29,8 +29,20 @@ export function registerGraphql(app: FastifyInstance) {
     graphiql: {
       title: "Recordgate GraphiQL",
       headers: JSON.stringify({ Authorization: "Bearer <paste your admin token>" }, null, 2),
-      defaultQuery:
-        "query Workspaces {\n  workspaces {\n    total\n    nodes { id name collections { id version recordCount } }\n  }\n}\n",
+      defaultQuery: [
+        "# Paste your admin token into the Headers pane below, then run.",
+        "query Workspaces {",
+        "  workspaces {",
+        "    total",
+        "    nodes {",
+        "      id",
+        "      name",
+        "      collections { id version recordCount }",
+        "    }",
+        "  }",
+        "}",
+        "",
+      ].join("\n"),
     },
     context: ({ req }) => req.ctx,
   });
