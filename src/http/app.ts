@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { Principal } from "../auth/authenticate.ts";
 import { AppError, notFound } from "../errors/app-error.ts";
 import { type Context, createContext, type Services } from "../resolvers/context.ts";
-import { errorEnvelope, restErrorHandler, sendError } from "../rest/error-handler.ts";
+import { restErrorHandler, sendError } from "../rest/error-handler.ts";
 import { registerRest } from "../rest/index.ts";
 import { registerGraphql } from "./graphql.ts";
 import { createValidatorCompiler } from "./validator-compiler.ts";
@@ -45,7 +45,7 @@ export function buildApp(options: AppOptions) {
   app.setValidatorCompiler(createValidatorCompiler());
   app.setErrorHandler(restErrorHandler);
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send(errorEnvelope(notFound(`No route for ${req.method} ${req.url.split("?")[0]}`)));
+    sendError(req, reply, notFound(`No route for ${req.method} ${req.url.split("?")[0]}`));
   });
   // Graceful shutdown: requests already running when close() starts finish normally, but their keep-alive
   // connections must not hold the process open afterwards, so they are told to close and then reaped.
@@ -81,10 +81,9 @@ export function buildApp(options: AppOptions) {
         const principal = options.authenticate(req.headers.authorization);
         req.ctx = createContext(options.services, { principal, requestId: req.id, log: req.log });
       } catch (error) {
-        const appError = error instanceof AppError ? error : undefined;
-        if (!appError) throw error;
+        if (!(error instanceof AppError)) throw error;
         reply.header("www-authenticate", 'Bearer realm="recordgate"');
-        return sendError(req, reply, appError);
+        return sendError(req, reply, error);
       }
     });
     registerGraphql(api);

@@ -49,7 +49,7 @@ export function toAppError(error: FastifyError): AppError | undefined {
   return undefined;
 }
 
-export function errorEnvelope(error: AppError) {
+function errorEnvelope(error: AppError) {
   return { error: { code: error.code, message: error.message, details: error.details } };
 }
 
