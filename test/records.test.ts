@@ -230,10 +230,10 @@ describe.each(backends())("records on %s", (backend) => {
     }
     const page = await t.rest("GET", "/v1/crm/records/notes?limit=2&offset=1");
     expect(page.status).toBe(200);
-    expect(page.body.meta).toEqual({ total: 5, limit: 2, offset: 1 });
+    expect(page.body.meta).toEqual({ total: 5, limit: 2, offset: 1, next_cursor: expect.any(String) });
     expect(page.body.data.map((r: { id: string }) => r.id)).toEqual([ids[3], ids[2]]);
     const all = await t.rest("GET", "/v1/crm/records/notes");
-    expect(all.body.meta).toEqual({ total: 5, limit: 50, offset: 0 });
+    expect(all.body.meta).toEqual({ total: 5, limit: 50, offset: 0, next_cursor: null });
   });
 
   it.each([

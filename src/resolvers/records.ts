@@ -13,7 +13,6 @@ import { authorize } from "./authorize.ts";
 import { requireCollection } from "./collections.ts";
 import type { Context } from "./context.ts";
 import { isRecordId } from "./identifiers.ts";
-import { type PageInput, type PageResult, parsePage } from "./page.ts";
 import { toDetails } from "./schema-registry.ts";
 
 export interface UpsertRecordInput {
@@ -102,20 +101,6 @@ function checkUpsertFields(input: UpsertRecordInput): ErrorDetail[] {
     details.push({ path: "version", message: "must be a positive integer" });
   }
   return details;
-}
-
-export async function listRecords(
-  ctx: Context,
-  workspaceId: string,
-  collectionId: string,
-  input: PageInput = {},
-): Promise<PageResult<RecordRow>> {
-  authorize(ctx, "read", "records", workspaceId);
-  const page = parsePage(input);
-  const { items, total } = await ctx.records.list(refById(workspaceId, collectionId), page);
-  // An empty result may mean the collection does not exist; only then pay for the lookup.
-  if (total === 0) await requireCollection(ctx, workspaceId, collectionId);
-  return { items, total, ...page };
 }
 
 export async function getRecord(ctx: Context, workspaceId: string, collectionId: string, id: string) {

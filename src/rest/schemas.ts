@@ -11,6 +11,36 @@ export const pageQuery = {
   properties: { limit: { type: "integer" }, offset: { type: "integer" } },
 } as const;
 
+/** GET list: filter and sort travel as URL-encoded JSON, fields as a comma list (see docs/query.md). */
+export const recordListQuery = {
+  ...pageQuery,
+  properties: { ...pageQuery.properties, filter: text, sort: text, fields: text, after: text, total: text },
+} as const;
+
+const anyJson = {} as const;
+
+/** POST …/query: the same query as a JSON body. */
+export const recordQueryBody = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    filter: anyJson,
+    sort: anyJson,
+    fields: { type: "array", items: text },
+    limit: { type: "integer" },
+    offset: { type: "integer" },
+    after: text,
+    total: text,
+  },
+} as const;
+
+export const aggregateBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["aggregations"],
+  properties: { aggregations: anyJson, group_by: anyJson, filter: anyJson },
+} as const;
+
 export const workspaceListQuery = {
   ...pageQuery,
   properties: { ...pageQuery.properties, tag: text },

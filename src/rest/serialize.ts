@@ -1,5 +1,6 @@
 import type { Collection, Workspace } from "../generated/prisma/client.ts";
 import type { PageResult } from "../resolvers/page.ts";
+import type { RecordQueryPage } from "../resolvers/query.ts";
 import type { RecordRow } from "../sources/record-source.ts";
 
 /** The contract's field names (snake_case) for each resource; GraphQL exposes the same fields in camelCase. */
@@ -49,4 +50,18 @@ export function recordJson(r: RecordRow) {
 
 export function listJson<T, J>(page: PageResult<T>, toJson: (item: T) => J) {
   return { data: page.items.map(toJson), meta: { total: page.total, limit: page.limit, offset: page.offset } };
+}
+
+/** The contract's list shape plus keyset pagination: `next_cursor`, and `total_estimated` when asked for. */
+export function recordPageJson(page: RecordQueryPage) {
+  return {
+    data: page.items.map(recordJson),
+    meta: {
+      total: page.total,
+      limit: page.limit,
+      offset: page.offset,
+      next_cursor: page.nextCursor,
+      ...(page.totalEstimated ? { total_estimated: true } : {}),
+    },
+  };
 }

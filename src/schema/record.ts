@@ -1,7 +1,8 @@
 import type { ArgBuilder } from "@pothos/core";
+import { aggregateRecords, queryRecords, type RecordQueryPage } from "../resolvers/query.ts";
 import * as records from "../resolvers/records.ts";
 import { builder } from "./builder.ts";
-import { pageType, type Types } from "./page.ts";
+import type { Types } from "./page.ts";
 
 export const RecordType = builder.prismaObject("Record", {
   description: "A JSON document validated against its collection's schema.",
@@ -21,7 +22,22 @@ export const RecordType = builder.prismaObject("Record", {
   }),
 });
 
-const RecordPage = pageType("Record", RecordType);
+const TotalMode = builder.enumType("TotalMode", {
+  description: "How records() computes total: an exact count (default), the planner's estimate, or none.",
+  values: { exact: { value: "exact" }, estimate: { value: "estimate" }, none: { value: "none" } } as const,
+});
+
+const RecordPage = builder.objectRef<RecordQueryPage>("RecordPage").implement({
+  description: "A page of records. total is null when total: none was asked for.",
+  fields: (t) => ({
+    nodes: t.field({ type: [RecordType], resolve: (page) => page.items }),
+    total: t.int({ nullable: true, resolve: (page) => page.total }),
+    totalEstimated: t.exposeBoolean("totalEstimated"),
+    limit: t.exposeInt("limit"),
+    offset: t.exposeInt("offset"),
+    nextCursor: t.string({ nullable: true, resolve: (page) => page.nextCursor }),
+  }),
+});
 
 const RecordInput = builder.inputType("RecordInput", {
   fields: (t) => ({
@@ -51,14 +67,39 @@ const recordArgs = (arg: ArgBuilder<Types>) => ({
 builder.queryFields((t) => ({
   records: t.field({
     type: RecordPage,
+    description: "Records of a collection: filter, sort, projection and pagination as in docs/query.md.",
     args: {
       workspace: t.arg.id({ required: true }),
       collection: t.arg.id({ required: true }),
+      filter: t.arg({ type: "JSON", description: '{field, op, value} | {and: [...]} | {or: [...]}' }),
+      sort: t.arg({ type: "JSON", description: '[{field, direction: "asc" | "desc"}]' }),
+      fields: t.arg.stringList({ description: "Return only these data paths inside data" }),
       limit: t.arg.int(),
       offset: t.arg.int(),
+      after: t.arg.string({ description: "nextCursor of the previous page (keyset pagination)" }),
+      total: t.arg({ type: TotalMode }),
     },
-    resolve: (_, { workspace, collection, ...page }, ctx) =>
-      records.listRecords(ctx, String(workspace), String(collection), page),
+    resolve: (_, { workspace, collection, total, ...rest }, ctx) =>
+      queryRecords(ctx, String(workspace), String(collection), { ...rest, total: total ?? undefined }),
+  }),
+  aggregate: t.field({
+    type: ["JSON"],
+    description: "One object per group: group_by fields by name, aggregations by alias (docs/query.md).",
+    args: {
+      workspace: t.arg.id({ required: true }),
+      collection: t.arg.id({ required: true }),
+      aggregations: t.arg({ type: "JSON", required: true, description: "[{fn, field?, alias?}]" }),
+      groupBy: t.arg.stringList(),
+      filter: t.arg({ type: "JSON" }),
+    },
+    resolve: async (_, a, ctx) => {
+      const result = await aggregateRecords(ctx, String(a.workspace), String(a.collection), {
+        aggregations: a.aggregations,
+        group_by: a.groupBy ?? undefined,
+        filter: a.filter ?? undefined,
+      });
+      return result.groups;
+    },
   }),
   record: t.field({
     type: RecordType,

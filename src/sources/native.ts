@@ -1,9 +1,12 @@
 import { v7 as uuidv7 } from "uuid";
 import type { SqlSession } from "../db/sql-session.ts";
 import { Prisma } from "../generated/prisma/client.ts";
-import type { Page } from "../resolvers/page.ts";
+import type { AggregateQuery, PathSegment, RecordQuery } from "../resolvers/query/model.ts";
+import { afterCursor, compileAggregate, keyColumns, orderBy, projection, whereClause } from "./native-query.ts";
 import type {
+  AggregateRow,
   CollectionRef,
+  QueryResult,
   DeleteOutcome,
   RecordRow,
   RecordSource,
@@ -14,9 +17,10 @@ import type {
 } from "./record-source.ts";
 
 // Column names as stored, aliased to the Prisma model's field names so GraphQL's Prisma types apply to our rows.
-const COLUMNS = Prisma.sql`id::text AS id, workspace_id AS "workspaceId", collection_id AS "collectionId",
-  external_id AS "externalId", external_source AS "externalSource", data, version, archived, cancelled,
+const SYSTEM_COLUMNS = Prisma.sql`id::text AS id, workspace_id AS "workspaceId", collection_id AS "collectionId",
+  external_id AS "externalId", external_source AS "externalSource", version, archived, cancelled,
   created_at AS "createdAt", updated_at AS "updatedAt", deleted_at AS "deletedAt"`;
+const COLUMNS = Prisma.sql`${SYSTEM_COLUMNS}, data`;
 
 const json = (data: object) => Prisma.sql`${JSON.stringify(data)}::jsonb`;
 const inCollection = (ref: CollectionRef) =>
@@ -31,33 +35,73 @@ const inCollection = (ref: CollectionRef) =>
 export class NativeRecordSource implements RecordSource {
   constructor(private readonly db: SqlSession) {}
 
-  private query<Row>(statement: Prisma.Sql): Promise<Row[]> {
+  private rows<Row>(statement: Prisma.Sql): Promise<Row[]> {
     return this.db.query<Row>(statement.text, statement.values);
   }
 
   async get(ref: CollectionRef, id: string): Promise<RecordRow | null> {
-    const [row] = await this.query<RecordRow>(Prisma.sql`
+    const [row] = await this.rows<RecordRow>(Prisma.sql`
       SELECT ${COLUMNS} FROM records r WHERE r.id = ${id}::uuid AND ${inCollection(ref)} AND r.deleted_at IS NULL`);
     return row ?? null;
   }
 
-  async list(ref: CollectionRef, page: Page): Promise<{ items: RecordRow[]; total: number }> {
-    const live = Prisma.sql`${inCollection(ref)} AND r.deleted_at IS NULL`;
+  /** One statement for the page, plus one for the total unless the caller asked for none. */
+  async query(ref: CollectionRef, q: RecordQuery): Promise<QueryResult> {
+    const where = whereClause(Prisma.sql`${inCollection(ref)} AND r.deleted_at IS NULL`, q.filter);
+    const project = projection(q.fields);
+    const keyset = q.after ? Prisma.sql` AND ${afterCursor(q.sort, q.after as Array<string | null>)}` : Prisma.empty;
+    const select = project ? Prisma.sql`${SYSTEM_COLUMNS}${project.select}` : COLUMNS;
     // Page and total run concurrently on PostgreSQL's pool (PGlite serialises them on its one connection).
-    const [items, [count]] = await Promise.all([
-      this.query<RecordRow>(Prisma.sql`
-        SELECT ${COLUMNS} FROM records r WHERE ${live}
-        ORDER BY r.created_at DESC, r.id DESC LIMIT ${page.limit} OFFSET ${page.offset}`),
-      this.query<{ total: number }>(Prisma.sql`SELECT count(*)::int AS total FROM records r WHERE ${live}`),
+    const [rows, total] = await Promise.all([
+      this.rows<RecordRow & Record<string, unknown>>(Prisma.sql`
+        SELECT ${select}, ${keyColumns(q.sort)} FROM records r WHERE ${where}${keyset}
+        ORDER BY ${orderBy(q.sort)} LIMIT ${q.limit} OFFSET ${q.offset}`),
+      this.total(where, q.total),
     ]);
-    return { items, total: count?.total ?? 0 };
+    const keyCount = Object.keys(rows[0] ?? {}).filter((k) => /^k\d+$/.test(k)).length;
+    const keys = rows.map((row) => Array.from({ length: keyCount }, (_, i) => (row[`k${i}`] as string | null) ?? null));
+    const items = rows.map((row) => {
+      const record = { ...row };
+      for (let i = 0; i < keyCount; i++) delete record[`k${i}`];
+      if (project) {
+        const data: Record<string, unknown> = {};
+        project.paths.forEach((path, i) => {
+          setPath(data, path, record[`p${i}`]);
+          delete record[`p${i}`];
+        });
+        record.data = data as Prisma.JsonObject;
+      }
+      return record as RecordRow;
+    });
+    return { items, keys, total };
+  }
+
+  private async total(where: Prisma.Sql, mode: RecordQuery["total"]): Promise<number | null> {
+    if (mode === "none") return null;
+    if (mode === "estimate") {
+      // The planner's row estimate: constant time however many records match, at the price of accuracy.
+      const [plan] = await this.rows<{ "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }>(
+        Prisma.sql`EXPLAIN (FORMAT JSON) SELECT 1 FROM records r WHERE ${where}`,
+      );
+      return Math.round(plan?.["QUERY PLAN"][0].Plan["Plan Rows"] ?? 0);
+    }
+    const [count] = await this.rows<{ total: number }>(
+      Prisma.sql`SELECT count(*)::int AS total FROM records r WHERE ${where}`,
+    );
+    return count?.total ?? 0;
+  }
+
+  async aggregate(ref: CollectionRef, q: AggregateQuery): Promise<AggregateRow[]> {
+    return this.rows<AggregateRow>(
+      compileAggregate(Prisma.sql`${inCollection(ref)} AND r.deleted_at IS NULL`, q),
+    );
   }
 
   async upsert(ref: CollectionRef, command: UpsertCommand): Promise<UpsertOutcome> {
     if (command.expectedVersion !== undefined) return this.updateExisting(ref, command);
     if (command.id !== undefined) return this.upsertById(ref, command, command.id);
     if (command.externalId !== undefined) return this.upsertByExternalId(ref, command, command.externalId);
-    const [record] = await this.query<RecordRow>(Prisma.sql`
+    const [record] = await this.rows<RecordRow>(Prisma.sql`
       INSERT INTO records (id, workspace_id, collection_id, data)
       VALUES (${uuidv7()}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${json(command.data)})
       RETURNING ${COLUMNS}`);
@@ -67,7 +111,7 @@ export class NativeRecordSource implements RecordSource {
 
   /** The id decides; a new record takes that id. An existing one must be live, here, and not bound elsewhere. */
   private async upsertById(ref: CollectionRef, command: UpsertCommand, id: string): Promise<UpsertOutcome> {
-    const [record] = await this.query<RecordRow>(Prisma.sql`
+    const [record] = await this.rows<RecordRow>(Prisma.sql`
       INSERT INTO records AS r (id, workspace_id, collection_id, external_id, external_source, data)
       VALUES (${id}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${command.externalId ?? null},
               ${command.externalSource ?? null}, ${json(command.data)})
@@ -95,7 +139,7 @@ export class NativeRecordSource implements RecordSource {
     command: UpsertCommand,
     externalId: string,
   ): Promise<UpsertOutcome> {
-    const [record] = await this.query<RecordRow>(Prisma.sql`
+    const [record] = await this.rows<RecordRow>(Prisma.sql`
       INSERT INTO records AS r (id, workspace_id, collection_id, external_id, external_source, data)
       VALUES (${uuidv7()}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${externalId},
               ${command.externalSource ?? null}, ${json(command.data)})
@@ -117,7 +161,7 @@ export class NativeRecordSource implements RecordSource {
       : Prisma.sql`r.external_id = ${externalId}
           AND COALESCE(r.external_source, '') = ${externalSource ?? ""} AND NOT r.archived`;
     if (!command.id && externalId === null) return { ok: false, reason: "missing" };
-    const [record] = await this.query<RecordRow>(Prisma.sql`
+    const [record] = await this.rows<RecordRow>(Prisma.sql`
       UPDATE records AS r SET data = ${json(command.data)}, version = r.version + 1, updated_at = now()
       WHERE ${target} AND ${inCollection(ref)}
         AND r.deleted_at IS NULL AND NOT r.cancelled AND r.version = ${command.expectedVersion}
@@ -126,7 +170,7 @@ export class NativeRecordSource implements RecordSource {
       RETURNING ${COLUMNS}`);
     if (record) return { ok: true, record, created: false };
     if (command.id) return { ok: false, reason: await this.whyRefused(ref, command.id, command) };
-    const [current] = await this.query<{ cancelled: boolean }>(Prisma.sql`
+    const [current] = await this.rows<{ cancelled: boolean }>(Prisma.sql`
       SELECT r.cancelled FROM records r
       WHERE ${target} AND ${inCollection(ref)} AND r.deleted_at IS NULL`);
     if (!current) return { ok: false, reason: "missing" };
@@ -134,7 +178,7 @@ export class NativeRecordSource implements RecordSource {
   }
 
   async replaceData(ref: CollectionRef, id: string, data: object, expectedVersion: number): Promise<UpdateOutcome> {
-    const [record] = await this.query<RecordRow>(Prisma.sql`
+    const [record] = await this.rows<RecordRow>(Prisma.sql`
       UPDATE records AS r SET data = ${json(data)}, version = r.version + 1, updated_at = now()
       WHERE r.id = ${id}::uuid AND ${inCollection(ref)}
         AND r.deleted_at IS NULL AND NOT r.cancelled AND r.version = ${expectedVersion}
@@ -145,7 +189,7 @@ export class NativeRecordSource implements RecordSource {
 
   async setFlag(ref: CollectionRef, id: string, flag: "archived" | "cancelled"): Promise<UpdateOutcome> {
     const column = flag === "archived" ? Prisma.sql`archived` : Prisma.sql`cancelled`;
-    const [record] = await this.query<RecordRow>(Prisma.sql`
+    const [record] = await this.rows<RecordRow>(Prisma.sql`
       UPDATE records AS r SET ${column} = true, version = r.version + 1, updated_at = now()
       WHERE r.id = ${id}::uuid AND ${inCollection(ref)} AND r.deleted_at IS NULL AND NOT r.cancelled
       RETURNING ${COLUMNS}`);
@@ -154,12 +198,12 @@ export class NativeRecordSource implements RecordSource {
   }
 
   async softDelete(ref: CollectionRef, id: string): Promise<DeleteOutcome> {
-    const [deleted] = await this.query<{ id: string }>(Prisma.sql`
+    const [deleted] = await this.rows<{ id: string }>(Prisma.sql`
       UPDATE records AS r SET deleted_at = now(), updated_at = now(), version = r.version + 1
       WHERE r.id = ${id}::uuid AND ${inCollection(ref)} AND r.deleted_at IS NULL AND NOT r.archived
       RETURNING r.id::text AS id`);
     if (deleted) return { ok: true };
-    const [current] = await this.query<{ archived: boolean }>(Prisma.sql`
+    const [current] = await this.rows<{ archived: boolean }>(Prisma.sql`
       SELECT r.archived FROM records r WHERE r.id = ${id}::uuid AND ${inCollection(ref)} AND r.deleted_at IS NULL`);
     return { ok: false, reason: current?.archived ? "archived" : "missing" };
   }
@@ -170,7 +214,7 @@ export class NativeRecordSource implements RecordSource {
     id: string,
     command: Partial<Pick<UpsertCommand, "externalId" | "externalSource" | "expectedVersion">>,
   ): Promise<WriteRefusal> {
-    const [current] = await this.query<RecordRow>(
+    const [current] = await this.rows<RecordRow>(
       Prisma.sql`SELECT ${COLUMNS} FROM records r WHERE r.id = ${id}::uuid`,
     );
     if (!current) return "missing";
@@ -190,4 +234,15 @@ export class NativeRecordSource implements RecordSource {
     // Nothing explains the miss but a concurrent change between the write and this read: report a conflict.
     return "stale";
   }
+}
+
+/** Rebuilds the nested shape of a projected path inside `target`; missing values stay absent. */
+function setPath(target: Record<string, unknown>, path: PathSegment[], value: unknown): void {
+  if (value === null || value === undefined) return;
+  let node: Record<string | number, unknown> = target;
+  path.forEach((key, i) => {
+    const next = path[i + 1];
+    if (next === undefined) node[key] = value;
+    else node = (node[key] ??= typeof next === "number" ? [] : {}) as Record<string | number, unknown>;
+  });
 }

@@ -1,5 +1,5 @@
 import type { Record as RecordRow } from "../generated/prisma/client.ts";
-import type { Page } from "../resolvers/page.ts";
+import type { AggregateQuery, RecordQuery } from "../resolvers/query/model.ts";
 
 export type { RecordRow };
 
@@ -24,6 +24,17 @@ export interface UpsertCommand {
  */
 export type WriteRefusal = "missing" | "deleted" | "other_collection" | "identity_mismatch" | "stale" | "cancelled";
 
+export interface QueryResult {
+  items: RecordRow[];
+  /** Sort-key values of each item, as text; the last one becomes the next page's cursor. */
+  keys: Array<Array<string | null>>;
+  /** null when the query asked for no total. */
+  total: number | null;
+}
+
+/** Group values under g0…, aggregate values under a0…, in request order. */
+export type AggregateRow = Record<string, unknown>;
+
 export type UpsertOutcome = { ok: true; record: RecordRow; created: boolean } | { ok: false; reason: WriteRefusal };
 export type UpdateOutcome = { ok: true; record: RecordRow } | { ok: false; reason: WriteRefusal };
 export type DeleteOutcome = { ok: true } | { ok: false; reason: WriteRefusal | "archived" };
@@ -34,7 +45,10 @@ export type DeleteOutcome = { ok: true } | { ok: false; reason: WriteRefusal | "
  */
 export interface RecordSource {
   get(ref: CollectionRef, id: string): Promise<RecordRow | null>;
-  list(ref: CollectionRef, page: Page): Promise<{ items: RecordRow[]; total: number }>;
+  /** One page of matching records; `keys` holds each row's sort-key values (for the next cursor). */
+  query(ref: CollectionRef, query: RecordQuery): Promise<QueryResult>;
+  /** Aggregations over the matching records: one row per group (one row without group_by). */
+  aggregate(ref: CollectionRef, query: AggregateQuery): Promise<AggregateRow[]>;
   upsert(ref: CollectionRef, command: UpsertCommand): Promise<UpsertOutcome>;
   /** Replaces `data` when the stored version equals `expectedVersion`. */
   replaceData(ref: CollectionRef, id: string, data: object, expectedVersion: number): Promise<UpdateOutcome>;

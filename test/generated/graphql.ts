@@ -80,7 +80,7 @@ export type ListRecordsQueryVariables = Exact<{
 }>;
 
 
-export type ListRecordsQuery = { records: { total: number, limit: number, offset: number, nodes: Array<{ id: string, data: unknown }> } };
+export type ListRecordsQuery = { records: { total: number | null, limit: number, offset: number, nodes: Array<{ id: string, data: unknown }> } };
 
 export type WorkspaceTreeQueryVariables = Exact<{ [key: string]: never; }>;
 

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsync } from "fastify";
 import { validationError } from "../../errors/app-error.ts";
 import * as records from "../../resolvers/records.ts";
-import { pageQuery, patchRecordBody, upsertRecordBody } from "../schemas.ts";
-import { listJson, recordJson } from "../serialize.ts";
+import { aggregateRecords, queryRecords, type RecordQueryInput } from "../../resolvers/query.ts";
+import type { AggregateInput } from "../../resolvers/query/parse.ts";
+import { aggregateBody, patchRecordBody, recordListQuery, recordQueryBody, upsertRecordBody } from "../schemas.ts";
+import { recordJson, recordPageJson } from "../serialize.ts";
 
 type CollectionParams = { Params: { ws: string; collection: string } };
 type RecordParams = { Params: { ws: string; collection: string; id: string } };
@@ -14,6 +16,41 @@ interface RecordBody {
   version?: number;
 }
 
+interface ListQuerystring {
+  limit?: number;
+  offset?: number;
+  filter?: string;
+  sort?: string;
+  fields?: string;
+  after?: string;
+  total?: string;
+}
+
+/** Decodes the JSON-valued query parameters; a parameter that is not JSON is the client's error. */
+function jsonParam(value: string | undefined, name: string): unknown {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw validationError(`Query parameter '${name}' must be URL-encoded JSON`, [
+      { path: `query.${name}`, message: "is not valid JSON" },
+    ]);
+  }
+}
+
+function fromQuerystring(q: ListQuerystring): RecordQueryInput {
+  return {
+    limit: q.limit,
+    offset: q.offset,
+    filter: jsonParam(q.filter, "filter"),
+    sort: jsonParam(q.sort, "sort"),
+    // `fields=data.name,data.email` (the CLI's form) or a JSON array.
+    fields: q.fields?.trim().startsWith("[") ? jsonParam(q.fields, "fields") : q.fields?.split(",").map((f) => f.trim()),
+    after: q.after,
+    total: q.total,
+  };
+}
+
 const toUpsertInput = (body: RecordBody, id?: string): records.UpsertRecordInput => ({
   id: id ?? body.id,
   externalId: body.external_id,
@@ -23,11 +60,28 @@ const toUpsertInput = (body: RecordBody, id?: string): records.UpsertRecordInput
 });
 
 export const recordRoutes: FastifyPluginAsync = async (app) => {
-  app.get<CollectionParams & { Querystring: { limit?: number; offset?: number } }>(
+  app.get<CollectionParams & { Querystring: ListQuerystring }>(
     "/:ws/records/:collection",
-    { schema: { querystring: pageQuery } },
+    { schema: { querystring: recordListQuery } },
     async (req) =>
-      listJson(await records.listRecords(req.ctx, req.params.ws, req.params.collection, req.query), recordJson),
+      recordPageJson(
+        await queryRecords(req.ctx, req.params.ws, req.params.collection, fromQuerystring(req.query)),
+      ),
+  );
+
+  app.post<CollectionParams & { Body: RecordQueryInput }>(
+    "/:ws/records/:collection/query",
+    { schema: { body: recordQueryBody } },
+    async (req) => recordPageJson(await queryRecords(req.ctx, req.params.ws, req.params.collection, req.body)),
+  );
+
+  app.post<CollectionParams & { Body: AggregateInput }>(
+    "/:ws/records/:collection/aggregate",
+    { schema: { body: aggregateBody } },
+    async (req) => {
+      const { groups } = await aggregateRecords(req.ctx, req.params.ws, req.params.collection, req.body);
+      return { data: groups, meta: { groups: groups.length } };
+    },
   );
 
   app.put<CollectionParams & { Body: RecordBody }>(

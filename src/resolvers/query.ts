@@ -1,0 +1,101 @@
+import { validationError } from "../errors/app-error.ts";
+import type { RecordRow } from "../sources/record-source.ts";
+import { authorize } from "./authorize.ts";
+import { requireCollection } from "./collections.ts";
+import type { Context } from "./context.ts";
+import { type PageInput, parsePage } from "./page.ts";
+import { decodeCursor, encodeCursor } from "./query/cursor.ts";
+import type { Aggregation } from "./query/model.ts";
+import { type AggregateInput, type QueryInput, parseAggregate, parseQueryParts } from "./query/parse.ts";
+import { sortKeyDomains } from "./query/sort-keys.ts";
+
+export interface RecordQueryInput extends PageInput, QueryInput {
+  /** A `next_cursor` from a previous page of the same query. */
+  after?: string | null;
+}
+
+export interface RecordQueryPage {
+  items: RecordRow[];
+  /** null when the caller asked for `total: "none"`. */
+  total: number | null;
+  /** true when `total` is the planner's estimate rather than a count. */
+  totalEstimated: boolean;
+  limit: number;
+  offset: number;
+  /** Pass as `after` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** Lists a collection's records: filter, sort, projection, offset or keyset pagination, and the total. */
+export async function queryRecords(
+  ctx: Context,
+  workspaceId: string,
+  collectionId: string,
+  input: RecordQueryInput = {},
+): Promise<RecordQueryPage> {
+  authorize(ctx, "read", "records", workspaceId);
+  const page = parsePage(input);
+  const collection = await requireCollection(ctx, workspaceId, collectionId);
+  const parts = parseQueryParts(input, collection.jsonSchema);
+  let after: Array<string | null> | undefined;
+  if (input.after != null) {
+    if (page.offset !== 0) {
+      throw validationError("Use either offset or after, not both", [{ path: "offset", message: "must be 0 with after" }]);
+    }
+    after = decodeCursor(input.after, parts.sort, sortKeyDomains(parts.sort).length);
+  }
+  const result = await ctx.records.query(
+    { workspaceId, collectionId },
+    { ...parts, ...page, ...(after ? { after } : {}) },
+  );
+  const last = result.keys.at(-1);
+  return {
+    items: result.items,
+    total: result.total,
+    totalEstimated: parts.total === "estimate",
+    ...page,
+    nextCursor: last && result.items.length === page.limit ? encodeCursor(parts.sort, last) : null,
+  };
+}
+
+export interface AggregateResult {
+  /** One object per group: each group_by field under its name, then each aggregation under its alias. */
+  groups: Array<Record<string, unknown>>;
+}
+
+/** PostgreSQL returns numeric and bigint results as strings and instants as Dates: make them plain JSON. */
+function toJsonValue(value: unknown, a: Aggregation): unknown {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  const numeric = a.fn === "count" || a.fn === "sum" || a.fn === "avg" || a.field?.type === "number";
+  return numeric || (a.field?.type === "untyped" && typeof value === "string") ? Number(value) : value;
+}
+
+/** count / sum / avg / min / max over the matching records, optionally grouped. */
+export async function aggregateRecords(
+  ctx: Context,
+  workspaceId: string,
+  collectionId: string,
+  input: AggregateInput,
+): Promise<AggregateResult> {
+  authorize(ctx, "read", "records", workspaceId);
+  const collection = await requireCollection(ctx, workspaceId, collectionId);
+  const query = parseAggregate(input, collection.jsonSchema);
+  const rows = await ctx.records.aggregate({ workspaceId, collectionId }, query);
+  if (rows.length > 1000) {
+    throw validationError("Too many groups", [{ path: "group_by", message: "produces more than 1000 groups; filter first" }]);
+  }
+  return {
+    groups: rows.map((row) => {
+      const group: Record<string, unknown> = {};
+      query.groupBy.forEach((field, i) => {
+        const value = row[`g${i}`];
+        group[field.label] = value instanceof Date ? value.toISOString() : (value ?? null);
+      });
+      query.aggregations.forEach((a, i) => {
+        group[a.alias] = toJsonValue(row[`a${i}`], a);
+      });
+      return group;
+    }),
+  };
+}

@@ -1,0 +1,258 @@
+import { Prisma } from "../generated/prisma/client.ts";
+import { sortKeyDomains } from "../resolvers/query/sort-keys.ts";
+import type {
+  AggregateQuery,
+  Aggregation,
+  Condition,
+  FieldRef,
+  Filter,
+  PathSegment,
+  RecordQuery,
+  Scalar,
+  SortTerm,
+} from "../resolvers/query/model.ts";
+
+type Sql = Prisma.Sql;
+const { sql, raw, join, empty } = Prisma;
+
+/**
+ * Compiles the query model to PostgreSQL. Values are always bind parameters; the only text that enters SQL is a
+ * JSON path built from keys the parser restricted to [A-Za-z0-9_-], and fixed fragments. The same expressions are
+ * used for declared indexes, so the planner can match them.
+ */
+
+/** The JSON value at a data path: `r.data #> '{a,b,0}'` (NULL when missing). */
+function jsonAt(field: Extract<FieldRef, { kind: "data" }>): Sql {
+  return raw(`r.data #> '{${field.path.join(",")}}'`);
+}
+
+const SYSTEM_COLUMN: Record<string, string> = {
+  id: "r.id",
+  external_id: `r.external_id COLLATE "C"`,
+  external_source: `r.external_source COLLATE "C"`,
+  version: "r.version",
+  created_at: "r.created_at",
+  updated_at: "r.updated_at",
+};
+
+/** The field's value in one comparison domain; NULL when it is missing or of another type. */
+export function typedExpression(field: FieldRef, domain: Scalar["domain"]): Sql {
+  if (field.kind === "system") return raw(SYSTEM_COLUMN[field.name] ?? "NULL");
+  const value = jsonAt(field);
+  switch (domain) {
+    case "number":
+      return sql`rg_num(${value})`;
+    case "instant":
+      return sql`rg_instant(${value})`;
+    case "boolean":
+      return sql`rg_bool(${value})`;
+    case "text":
+      return sql`(rg_text(${value}) COLLATE "C")`;
+  }
+}
+
+function param(value: Scalar, field: FieldRef): Sql {
+  switch (value.domain) {
+    case "number":
+      return sql`${value.value}::numeric`;
+    case "instant":
+      return sql`${value.value}::timestamptz`;
+    case "boolean":
+      return sql`${value.value}::boolean`;
+    case "text":
+      return field.kind === "system" && field.name === "id" ? sql`${value.value}::uuid` : sql`${value.value}::text`;
+  }
+}
+
+const ARRAY_TYPE = { number: "numeric[]", instant: "timestamptz[]", boolean: "boolean[]", text: "text[]" } as const;
+
+function anyOf(field: FieldRef, values: Scalar[]): Sql {
+  // Untyped fields may mix domains (["a", 1]); each domain compares with its own typed expression.
+  const byDomain = new Map<Scalar["domain"], Array<string | number | boolean>>();
+  for (const v of values) byDomain.set(v.domain, [...(byDomain.get(v.domain) ?? []), v.value]);
+  if (byDomain.size === 0) return sql`false`;
+  const parts = [...byDomain].map(([domain, list]) => {
+    const type = field.kind === "system" && field.name === "id" ? "uuid[]" : ARRAY_TYPE[domain];
+    return sql`${typedExpression(field, domain)} = ANY(${list}::${raw(type)})`;
+  });
+  return parts.length === 1 ? (parts[0] as Sql) : sql`(${join(parts, " OR ")})`;
+}
+
+/** `%`/`_` are wildcards and `\` escapes; a pattern with no wildcard matches as a substring. */
+export function likePattern(pattern: string): string {
+  const hasWildcard = /(^|[^\\])(\\\\)*[%_]/.test(pattern);
+  return hasWildcard ? pattern : `%${pattern}%`;
+}
+
+function missing(field: FieldRef): Sql {
+  if (field.kind === "system") return sql`${raw(SYSTEM_COLUMN[field.name] ?? "NULL")} IS NULL`;
+  return sql`COALESCE(jsonb_typeof(${jsonAt(field)}), 'null') = 'null'`;
+}
+
+function compileCondition(c: Condition): Sql {
+  const { field } = c;
+  switch (c.op) {
+    case "eq":
+      return sql`${typedExpression(field, c.value.domain)} = ${param(c.value, field)}`;
+    case "neq":
+      // Records where the field is missing or of another type are "not equal" too.
+      return sql`${typedExpression(field, c.value.domain)} IS DISTINCT FROM ${param(c.value, field)}`;
+    case "gt":
+      return sql`${typedExpression(field, c.value.domain)} > ${param(c.value, field)}`;
+    case "gte":
+      return sql`${typedExpression(field, c.value.domain)} >= ${param(c.value, field)}`;
+    case "lt":
+      return sql`${typedExpression(field, c.value.domain)} < ${param(c.value, field)}`;
+    case "lte":
+      return sql`${typedExpression(field, c.value.domain)} <= ${param(c.value, field)}`;
+    case "in":
+      return anyOf(field, c.values);
+    case "not_in":
+      return c.values.length ? sql`NOT COALESCE(${anyOf(field, c.values)}, false)` : sql`true`;
+    case "like":
+      return sql`${typedExpression(field, "text")} LIKE ${likePattern(c.pattern)}`;
+    case "ilike": {
+      const text = field.kind === "system" ? raw(SYSTEM_COLUMN[field.name] ?? "NULL") : sql`rg_text(${jsonAt(field)})`;
+      return sql`${text} ILIKE ${likePattern(c.pattern)}`;
+    }
+    case "is_null":
+      return missing(field);
+    case "is_not_null":
+      return sql`NOT (${missing(field)})`;
+    case "has":
+      if (field.kind === "system") return sql`false`;
+      return sql`(jsonb_typeof(${jsonAt(field)}) = 'array' AND ${jsonAt(field)} @> ${JSON.stringify([c.value])}::jsonb)`;
+    case "search":
+      throw new Error("search is rejected by the parser");
+  }
+}
+
+export function compileFilter(filter: Filter): Sql {
+  if ("and" in filter) return sql`(${join(filter.and.map(compileFilter), " AND ")})`;
+  if ("or" in filter) return sql`(${join(filter.or.map(compileFilter), " OR ")})`;
+  return compileCondition(filter);
+}
+
+/**
+ * The sort keys of one term. A typed field sorts by its typed value; an untyped one by numbers, then strings,
+ * then booleans. Missing values sort as the largest (last ascending, first descending), PostgreSQL's default.
+ */
+export function sortKeys(term: SortTerm): Sql[] {
+  const { field } = term;
+  if (field.kind === "system" || field.type !== "untyped") {
+    const domain = field.type === "untyped" || field.type === "array" ? "text" : field.type;
+    return [typedExpression(field, domain)];
+  }
+  return (["number", "text", "boolean"] as const).map((d) => typedExpression(field, d));
+}
+
+export function orderBy(sort: SortTerm[]): Sql {
+  if (sort.length === 0) return sql`r.created_at DESC, r.id DESC`;
+  const keys = sort.flatMap((term) => sortKeys(term).map((k) => sql`${k} ${raw(term.direction === "desc" ? "DESC" : "ASC")}`));
+  return join([...keys, sql`r.id ASC`], ", ");
+}
+
+export function whereClause(scope: Sql, filter: Filter | undefined): Sql {
+  return filter ? sql`${scope} AND ${compileFilter(filter)}` : scope;
+}
+
+/** SELECT list for a projection: only the requested data paths, each as its own column. */
+export function projection(fields: FieldRef[] | undefined): { select: Sql; paths: PathSegment[][] } | undefined {
+  const dataFields = fields?.filter((f): f is Extract<FieldRef, { kind: "data" }> => f.kind === "data");
+  if (!fields) return undefined;
+  const columns = (dataFields ?? []).map((f, i) => sql`${jsonAt(f)} AS ${raw(`"p${i}"`)}`);
+  return {
+    select: columns.length ? sql`, ${join(columns, ", ")}` : empty,
+    paths: (dataFields ?? []).map((f) => f.path),
+  };
+}
+
+function aggregateExpression(a: Aggregation): Sql {
+  const field = a.field;
+  if (!field) return sql`count(*)`;
+  if (a.fn === "count") {
+    return field.kind === "system"
+      ? sql`count(${raw(SYSTEM_COLUMN[field.name] ?? "NULL")})`
+      : sql`count(NULLIF(jsonb_typeof(${jsonAt(field)}), 'null'))`;
+  }
+  if (a.fn === "sum" || a.fn === "avg") return sql`${raw(a.fn)}(${typedExpression(field, "number")})`;
+  const domain = field.type === "instant" || field.type === "text" || field.type === "boolean" ? field.type : "number";
+  if (domain === "boolean") return sql`${raw(a.fn === "min" ? "bool_and" : "bool_or")}(${typedExpression(field, domain)})`;
+  return sql`${raw(a.fn)}(${typedExpression(field, domain)})`;
+}
+
+function groupExpression(field: FieldRef): Sql {
+  return field.kind === "system" ? raw(SYSTEM_COLUMN[field.name] ?? "NULL") : jsonAt(field);
+}
+
+export const MAX_GROUPS = 1000;
+
+/** One statement: GROUP BY the requested fields (their raw JSON values), groups in ascending order. */
+export function compileAggregate(scope: Sql, query: AggregateQuery): Sql {
+  const groups = query.groupBy.map((f, i) => sql`${groupExpression(f)} AS ${raw(`"g${i}"`)}`);
+  const aggs = query.aggregations.map((a, i) => sql`${aggregateExpression(a)} AS ${raw(`"a${i}"`)}`);
+  const select = join([...groups, ...aggs], ", ");
+  const where = whereClause(scope, query.filter);
+  if (!groups.length) return sql`SELECT ${select} FROM records r WHERE ${where}`;
+  const positions = raw(query.groupBy.map((_, i) => String(i + 1)).join(", "));
+  return sql`SELECT ${select} FROM records r WHERE ${where}
+    GROUP BY ${positions} ORDER BY ${positions} LIMIT ${MAX_GROUPS + 1}`;
+}
+
+export type { RecordQuery };
+
+interface KeyPart {
+  expr: Sql;
+  desc: boolean;
+  domain: Scalar["domain"] | "uuid";
+}
+
+function keyParts(sort: SortTerm[]): KeyPart[] {
+  const domains = sortKeyDomains(sort);
+  const exprs =
+    sort.length === 0
+      ? [
+          { expr: raw("r.created_at"), desc: true },
+          { expr: raw("r.id"), desc: true },
+        ]
+      : [
+          ...sort.flatMap((t) => sortKeys(t).map((expr) => ({ expr, desc: t.direction === "desc" }))),
+          { expr: raw("r.id"), desc: false },
+        ];
+  return exprs.map((e, i) => ({ ...e, domain: domains[i] ?? "text" }));
+}
+
+/** The sort-key values of each row, as text, so a cursor can carry them without losing precision. */
+export function keyColumns(sort: SortTerm[]): Sql {
+  return join(
+    keyParts(sort).map((k, i) => sql`(${k.expr})::text AS ${raw(`"k${i}"`)}`),
+    ", ",
+  );
+}
+
+const CAST = { number: "numeric", instant: "timestamptz", boolean: "boolean", text: "text", uuid: "uuid" } as const;
+
+/**
+ * Rows strictly after the cursor in the sort order (keyset pagination). NULLs sort as the largest value, matching
+ * ORDER BY's defaults, so `after` for an ascending key includes NULLs and for a descending key excludes them.
+ */
+export function afterCursor(sort: SortTerm[], values: Array<string | null>): Sql {
+  const parts = keyParts(sort);
+  const typed = (i: number) => {
+    const part = parts[i] as KeyPart;
+    return sql`${values[i] ?? null}::${raw(CAST[part.domain])}`;
+  };
+  const equal = (i: number) => {
+    const part = parts[i] as KeyPart;
+    return values[i] === null ? sql`${part.expr} IS NULL` : sql`${part.expr} = ${typed(i)}`;
+  };
+  const after = (i: number) => {
+    const part = parts[i] as KeyPart;
+    if (values[i] === null) return part.desc ? sql`${part.expr} IS NOT NULL` : sql`false`;
+    return part.desc ? sql`${part.expr} < ${typed(i)}` : sql`(${part.expr} > ${typed(i)} OR ${part.expr} IS NULL)`;
+  };
+  const alternatives = parts.map((_, i) =>
+    join([...parts.slice(0, i).map((__, j) => equal(j)), after(i)], " AND "),
+  );
+  return sql`(${join(alternatives.map((a) => sql`(${a})`), " OR ")})`;
+}
