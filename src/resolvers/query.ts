@@ -6,7 +6,7 @@ import type { Context } from "./context.ts";
 import { type PageInput, parsePage } from "./page.ts";
 import { decodeCursor, encodeCursor } from "./query/cursor.ts";
 import type { Aggregation } from "./query/model.ts";
-import { type AggregateInput, type QueryInput, parseAggregate, parseQueryParts } from "./query/parse.ts";
+import { type AggregateInput, parseAggregate, parseQueryParts, type QueryInput } from "./query/parse.ts";
 import { sortKeyDomains } from "./query/sort-keys.ts";
 
 export interface RecordQueryInput extends PageInput, QueryInput {
@@ -40,7 +40,9 @@ export async function queryRecords(
   let after: Array<string | null> | undefined;
   if (input.after != null) {
     if (page.offset !== 0) {
-      throw validationError("Use either offset or after, not both", [{ path: "offset", message: "must be 0 with after" }]);
+      throw validationError("Use either offset or after, not both", [
+        { path: "offset", message: "must be 0 with after" },
+      ]);
     }
     after = decodeCursor(input.after, parts.sort, sortKeyDomains(parts.sort).length);
   }
@@ -83,7 +85,9 @@ export async function aggregateRecords(
   const query = parseAggregate(input, collection.jsonSchema);
   const rows = await ctx.records.aggregate({ workspaceId, collectionId }, query);
   if (rows.length > 1000) {
-    throw validationError("Too many groups", [{ path: "group_by", message: "produces more than 1000 groups; filter first" }]);
+    throw validationError("Too many groups", [
+      { path: "group_by", message: "produces more than 1000 groups; filter first" },
+    ]);
   }
   return {
     groups: rows.map((row) => {

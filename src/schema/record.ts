@@ -71,7 +71,7 @@ builder.queryFields((t) => ({
     args: {
       workspace: t.arg.id({ required: true }),
       collection: t.arg.id({ required: true }),
-      filter: t.arg({ type: "JSON", description: '{field, op, value} | {and: [...]} | {or: [...]}' }),
+      filter: t.arg({ type: "JSON", description: "{field, op, value} | {and: [...]} | {or: [...]}" }),
       sort: t.arg({ type: "JSON", description: '[{field, direction: "asc" | "desc"}]' }),
       fields: t.arg.stringList({ description: "Return only these data paths inside data" }),
       limit: t.arg.int(),

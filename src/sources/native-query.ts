@@ -1,5 +1,4 @@
 import { Prisma } from "../generated/prisma/client.ts";
-import { sortKeyDomains } from "../resolvers/query/sort-keys.ts";
 import type {
   AggregateQuery,
   Aggregation,
@@ -11,6 +10,7 @@ import type {
   Scalar,
   SortTerm,
 } from "../resolvers/query/model.ts";
+import { sortKeyDomains } from "../resolvers/query/sort-keys.ts";
 
 type Sql = Prisma.Sql;
 const { sql, raw, join, empty } = Prisma;
@@ -148,7 +148,9 @@ export function sortKeys(term: SortTerm): Sql[] {
 
 export function orderBy(sort: SortTerm[]): Sql {
   if (sort.length === 0) return sql`r.created_at DESC, r.id DESC`;
-  const keys = sort.flatMap((term) => sortKeys(term).map((k) => sql`${k} ${raw(term.direction === "desc" ? "DESC" : "ASC")}`));
+  const keys = sort.flatMap((term) =>
+    sortKeys(term).map((k) => sql`${k} ${raw(term.direction === "desc" ? "DESC" : "ASC")}`),
+  );
   return join([...keys, sql`r.id ASC`], ", ");
 }
 
@@ -177,7 +179,8 @@ function aggregateExpression(a: Aggregation): Sql {
   }
   if (a.fn === "sum" || a.fn === "avg") return sql`${raw(a.fn)}(${typedExpression(field, "number")})`;
   const domain = field.type === "instant" || field.type === "text" || field.type === "boolean" ? field.type : "number";
-  if (domain === "boolean") return sql`${raw(a.fn === "min" ? "bool_and" : "bool_or")}(${typedExpression(field, domain)})`;
+  if (domain === "boolean")
+    return sql`${raw(a.fn === "min" ? "bool_and" : "bool_or")}(${typedExpression(field, domain)})`;
   return sql`${raw(a.fn)}(${typedExpression(field, domain)})`;
 }
 
@@ -240,7 +243,9 @@ export function afterCursor(sort: SortTerm[], values: Array<string | null>): Sql
   const parts = keyParts(sort);
   const typed = (i: number) => {
     const part = parts[i] as KeyPart;
-    return sql`${values[i] ?? null}::${raw(CAST[part.domain])}`;
+    // PGlite serialises a parameter by its inferred type, so a boolean must arrive as a JS boolean.
+    const value = part.domain === "boolean" ? values[i] === "true" : values[i];
+    return sql`${value ?? null}::${raw(CAST[part.domain])}`;
   };
   const equal = (i: number) => {
     const part = parts[i] as KeyPart;
@@ -251,8 +256,9 @@ export function afterCursor(sort: SortTerm[], values: Array<string | null>): Sql
     if (values[i] === null) return part.desc ? sql`${part.expr} IS NOT NULL` : sql`false`;
     return part.desc ? sql`${part.expr} < ${typed(i)}` : sql`(${part.expr} > ${typed(i)} OR ${part.expr} IS NULL)`;
   };
-  const alternatives = parts.map((_, i) =>
-    join([...parts.slice(0, i).map((__, j) => equal(j)), after(i)], " AND "),
-  );
-  return sql`(${join(alternatives.map((a) => sql`(${a})`), " OR ")})`;
+  const alternatives = parts.map((_, i) => join([...parts.slice(0, i).map((__, j) => equal(j)), after(i)], " AND "));
+  return sql`(${join(
+    alternatives.map((a) => sql`(${a})`),
+    " OR ",
+  )})`;
 }

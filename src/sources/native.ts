@@ -6,8 +6,8 @@ import { afterCursor, compileAggregate, keyColumns, orderBy, projection, whereCl
 import type {
   AggregateRow,
   CollectionRef,
-  QueryResult,
   DeleteOutcome,
+  QueryResult,
   RecordRow,
   RecordSource,
   UpdateOutcome,
@@ -92,9 +92,7 @@ export class NativeRecordSource implements RecordSource {
   }
 
   async aggregate(ref: CollectionRef, q: AggregateQuery): Promise<AggregateRow[]> {
-    return this.rows<AggregateRow>(
-      compileAggregate(Prisma.sql`${inCollection(ref)} AND r.deleted_at IS NULL`, q),
-    );
+    return this.rows<AggregateRow>(compileAggregate(Prisma.sql`${inCollection(ref)} AND r.deleted_at IS NULL`, q));
   }
 
   async upsert(ref: CollectionRef, command: UpsertCommand): Promise<UpsertOutcome> {
@@ -214,9 +212,7 @@ export class NativeRecordSource implements RecordSource {
     id: string,
     command: Partial<Pick<UpsertCommand, "externalId" | "externalSource" | "expectedVersion">>,
   ): Promise<WriteRefusal> {
-    const [current] = await this.rows<RecordRow>(
-      Prisma.sql`SELECT ${COLUMNS} FROM records r WHERE r.id = ${id}::uuid`,
-    );
+    const [current] = await this.rows<RecordRow>(Prisma.sql`SELECT ${COLUMNS} FROM records r WHERE r.id = ${id}::uuid`);
     if (!current) return "missing";
     if (current.workspaceId !== ref.workspaceId || current.collectionId !== ref.collectionId) {
       return "other_collection";

@@ -12,8 +12,8 @@ import {
   type Op,
   type PathSegment,
   type Scalar,
-  SYSTEM_FIELDS,
   type SortTerm,
+  SYSTEM_FIELDS,
   type SystemField,
   type TotalMode,
   type ValueType,
@@ -45,7 +45,10 @@ class Problems {
   throwIfAny(message: string) {
     if (this.details.length) {
       const first = this.details[0];
-      throw validationError(this.details.length === 1 && first ? `${message}: ${first.message}` : message, this.details);
+      throw validationError(
+        this.details.length === 1 && first ? `${message}: ${first.message}` : message,
+        this.details,
+      );
     }
   }
 }
@@ -92,7 +95,12 @@ export function normaliseInstant(value: string): string | undefined {
   const m = ISO_INSTANT.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, h = "00", mi = "00", s = "00", frac = "", zone] = m;
-  const offset = !zone || zone.toUpperCase() === "Z" ? "Z" : zone.length === 3 ? `${zone}:00` : zone.replace(/^([+-]\d{2})(\d{2})$/, "$1:$2");
+  const offset =
+    !zone || zone.toUpperCase() === "Z"
+      ? "Z"
+      : zone.length === 3
+        ? `${zone}:00`
+        : zone.replace(/^([+-]\d{2})(\d{2})$/, "$1:$2");
   const ms = frac ? frac.slice(0, 4).padEnd(4, "0") : ".000";
   const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${ms}${offset}`);
   if (Number.isNaN(date.getTime())) return undefined;
@@ -110,7 +118,8 @@ function toScalar(field: FieldRef, value: unknown, at: string, problems: Problem
   }
   if (type === "array") return problems.add(at, `'${field.label}' is an array: use the 'has' operator`);
   if (type === "number" || (type === "untyped" && typeof value === "number")) {
-    if (typeof value !== "number" || !Number.isFinite(value)) return problems.add(at, `must be a number for '${field.label}'`);
+    if (typeof value !== "number" || !Number.isFinite(value))
+      return problems.add(at, `must be a number for '${field.label}'`);
     return { domain: "number", value };
   }
   if (type === "instant") {
@@ -123,7 +132,10 @@ function toScalar(field: FieldRef, value: unknown, at: string, problems: Problem
     return { domain: "boolean", value };
   }
   if (typeof value !== "string") {
-    return problems.add(at, `must be a ${type === "text" ? "string" : "string, number or boolean"} for '${field.label}'`);
+    return problems.add(
+      at,
+      `must be a ${type === "text" ? "string" : "string, number or boolean"} for '${field.label}'`,
+    );
   }
   if (value.length > MAX_TEXT) return problems.add(at, `must be at most ${MAX_TEXT} characters`);
   if (field.kind === "system" && field.name === "id" && !isRecordId(value)) return problems.add(at, "must be a UUID");
@@ -144,7 +156,10 @@ function parseCondition(
   if (unknownKeys.length) problems.add(`${at}.${unknownKeys[0]}`, "is not part of a condition {field, op, value}");
   const op = node.op;
   if (typeof op !== "string" || !(OPS as readonly string[]).includes(op)) {
-    return problems.add(`${at}.op`, typeof op === "string" ? `unknown operator '${op}'` : `must be one of ${OPS.join(", ")}`);
+    return problems.add(
+      `${at}.op`,
+      typeof op === "string" ? `unknown operator '${op}'` : `must be one of ${OPS.join(", ")}`,
+    );
   }
   const field = parseField(node.field, schema, `${at}.field`, problems);
   if (!field) return undefined;
@@ -219,8 +234,11 @@ function parseFilterNode(
     if (!(group in node)) continue;
     if (keys.length !== 1) return problems.add(at, `'${group}' must be the only key of its object`);
     const children = node[group];
-    if (!Array.isArray(children) || children.length === 0) return problems.add(`${at}.${group}`, "must be a non-empty array");
-    const parsed = children.map((child, i) => parseFilterNode(child, schema, `${at}.${group}[${i}]`, depth + 1, budget, problems));
+    if (!Array.isArray(children) || children.length === 0)
+      return problems.add(`${at}.${group}`, "must be a non-empty array");
+    const parsed = children.map((child, i) =>
+      parseFilterNode(child, schema, `${at}.${group}[${i}]`, depth + 1, budget, problems),
+    );
     return parsed.every((p) => p !== undefined) ? ({ [group]: parsed as Filter[] } as Filter) : undefined;
   }
   if (!("field" in node) && !("op" in node)) {
@@ -314,7 +332,11 @@ export function parseAggregate(input: AggregateInput, schema: unknown): Aggregat
       : parseFilterNode(input.filter, schema, "filter", 1, { conditions: 0 }, problems);
   const aggregations: Aggregation[] = [];
   const aliases = new Set<string>();
-  if (!Array.isArray(input.aggregations) || input.aggregations.length === 0 || input.aggregations.length > MAX_AGGREGATIONS) {
+  if (
+    !Array.isArray(input.aggregations) ||
+    input.aggregations.length === 0 ||
+    input.aggregations.length > MAX_AGGREGATIONS
+  ) {
     problems.add("aggregations", `must be a list of 1 to ${MAX_AGGREGATIONS} aggregations`);
   } else {
     input.aggregations.forEach((spec, i) => {
@@ -330,10 +352,12 @@ export function parseAggregate(input: AggregateInput, schema: unknown): Aggregat
       if (field && (fn === "sum" || fn === "avg") && field.type !== "number" && field.type !== "untyped") {
         return problems.add(`${at}.field`, `'${fn}' needs a numeric field; '${field.label}' is ${field.type}`);
       }
-      if (field?.type === "array" && fn !== "count") return problems.add(`${at}.field`, `'${fn}' does not apply to arrays`);
+      if (field?.type === "array" && fn !== "count")
+        return problems.add(`${at}.field`, `'${fn}' does not apply to arrays`);
       const alias = spec.alias ?? (fn === "count" && !field ? "count" : `${fn}`);
       if (typeof alias !== "string" || !KEY.test(alias)) return problems.add(`${at}.alias`, "must be a simple name");
-      if (aliases.has(alias)) return problems.add(`${at}.alias`, `'${alias}' is used twice; give each aggregation an alias`);
+      if (aliases.has(alias))
+        return problems.add(`${at}.alias`, `'${alias}' is used twice; give each aggregation an alias`);
       aliases.add(alias);
       aggregations.push({ fn, field, alias });
     });

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from "fastify";
 import { validationError } from "../../errors/app-error.ts";
-import * as records from "../../resolvers/records.ts";
-import { aggregateRecords, queryRecords, type RecordQueryInput } from "../../resolvers/query.ts";
 import type { AggregateInput } from "../../resolvers/query/parse.ts";
+import { aggregateRecords, queryRecords, type RecordQueryInput } from "../../resolvers/query.ts";
+import * as records from "../../resolvers/records.ts";
 import { aggregateBody, patchRecordBody, recordListQuery, recordQueryBody, upsertRecordBody } from "../schemas.ts";
 import { recordJson, recordPageJson } from "../serialize.ts";
 
@@ -45,7 +45,9 @@ function fromQuerystring(q: ListQuerystring): RecordQueryInput {
     filter: jsonParam(q.filter, "filter"),
     sort: jsonParam(q.sort, "sort"),
     // `fields=data.name,data.email` (the CLI's form) or a JSON array.
-    fields: q.fields?.trim().startsWith("[") ? jsonParam(q.fields, "fields") : q.fields?.split(",").map((f) => f.trim()),
+    fields: q.fields?.trim().startsWith("[")
+      ? jsonParam(q.fields, "fields")
+      : q.fields?.split(",").map((f) => f.trim()),
     after: q.after,
     total: q.total,
   };
@@ -64,9 +66,7 @@ export const recordRoutes: FastifyPluginAsync = async (app) => {
     "/:ws/records/:collection",
     { schema: { querystring: recordListQuery } },
     async (req) =>
-      recordPageJson(
-        await queryRecords(req.ctx, req.params.ws, req.params.collection, fromQuerystring(req.query)),
-      ),
+      recordPageJson(await queryRecords(req.ctx, req.params.ws, req.params.collection, fromQuerystring(req.query))),
   );
 
   app.post<CollectionParams & { Body: RecordQueryInput }>(
