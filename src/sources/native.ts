@@ -238,7 +238,11 @@ function setPath(target: Record<string, unknown>, path: PathSegment[], value: un
   let node: Record<string | number, unknown> = target;
   path.forEach((key, i) => {
     const next = path[i + 1];
-    if (next === undefined) node[key] = value;
-    else node = (node[key] ??= typeof next === "number" ? [] : {}) as Record<string | number, unknown>;
+    if (next === undefined) {
+      node[key] = value;
+      return;
+    }
+    node[key] ??= typeof next === "number" ? [] : {};
+    node = node[key] as Record<string | number, unknown>;
   });
 }

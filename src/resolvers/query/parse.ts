@@ -317,6 +317,34 @@ export function parseQueryParts(input: QueryInput, schema: unknown): ParsedQuery
 
 const AGGREGATE_FNS: AggregateFn[] = ["count", "sum", "avg", "min", "max"];
 
+function parseAggregation(
+  spec: unknown,
+  at: string,
+  schema: unknown,
+  aliases: Set<string>,
+  problems: Problems,
+): Aggregation | undefined {
+  if (!isObject(spec)) return problems.add(at, "must be {fn, field?, alias?}");
+  const extra = Object.keys(spec).find((k) => !["fn", "field", "alias"].includes(k));
+  if (extra) problems.add(`${at}.${extra}`, "is not part of an aggregation {fn, field, alias}");
+  const fn = spec.fn as AggregateFn;
+  if (!AGGREGATE_FNS.includes(fn)) return problems.add(`${at}.fn`, `must be one of ${AGGREGATE_FNS.join(", ")}`);
+  let field: FieldRef | undefined;
+  if (spec.field !== undefined) field = parseField(spec.field, schema, `${at}.field`, problems);
+  else if (fn !== "count") return problems.add(`${at}.field`, `'${fn}' needs a field`);
+  if (field && (fn === "sum" || fn === "avg") && field.type !== "number" && field.type !== "untyped") {
+    return problems.add(`${at}.field`, `'${fn}' needs a numeric field; '${field.label}' is ${field.type}`);
+  }
+  if (field?.type === "array" && fn !== "count") return problems.add(`${at}.field`, `'${fn}' does not apply to arrays`);
+  const alias = spec.alias ?? fn;
+  if (typeof alias !== "string" || !KEY.test(alias)) return problems.add(`${at}.alias`, "must be a simple name");
+  if (aliases.has(alias)) {
+    return problems.add(`${at}.alias`, `'${alias}' is used twice; give each aggregation an alias`);
+  }
+  aliases.add(alias);
+  return { fn, field, alias };
+}
+
 export interface AggregateInput {
   aggregations?: unknown;
   group_by?: unknown;
@@ -340,26 +368,8 @@ export function parseAggregate(input: AggregateInput, schema: unknown): Aggregat
     problems.add("aggregations", `must be a list of 1 to ${MAX_AGGREGATIONS} aggregations`);
   } else {
     input.aggregations.forEach((spec, i) => {
-      const at = `aggregations[${i}]`;
-      if (!isObject(spec)) return problems.add(at, "must be {fn, field?, alias?}");
-      const extra = Object.keys(spec).find((k) => !["fn", "field", "alias"].includes(k));
-      if (extra) problems.add(`${at}.${extra}`, "is not part of an aggregation {fn, field, alias}");
-      const fn = spec.fn as AggregateFn;
-      if (!AGGREGATE_FNS.includes(fn)) return problems.add(`${at}.fn`, `must be one of ${AGGREGATE_FNS.join(", ")}`);
-      let field: FieldRef | undefined;
-      if (spec.field !== undefined) field = parseField(spec.field, schema, `${at}.field`, problems);
-      else if (fn !== "count") return problems.add(`${at}.field`, `'${fn}' needs a field`);
-      if (field && (fn === "sum" || fn === "avg") && field.type !== "number" && field.type !== "untyped") {
-        return problems.add(`${at}.field`, `'${fn}' needs a numeric field; '${field.label}' is ${field.type}`);
-      }
-      if (field?.type === "array" && fn !== "count")
-        return problems.add(`${at}.field`, `'${fn}' does not apply to arrays`);
-      const alias = spec.alias ?? (fn === "count" && !field ? "count" : `${fn}`);
-      if (typeof alias !== "string" || !KEY.test(alias)) return problems.add(`${at}.alias`, "must be a simple name");
-      if (aliases.has(alias))
-        return problems.add(`${at}.alias`, `'${alias}' is used twice; give each aggregation an alias`);
-      aliases.add(alias);
-      aggregations.push({ fn, field, alias });
+      const aggregation = parseAggregation(spec, `aggregations[${i}]`, schema, aliases, problems);
+      if (aggregation) aggregations.push(aggregation);
     });
   }
   let groupBy: FieldRef[] = [];
