@@ -219,6 +219,78 @@ describe.each(backends())("query engine against the reference evaluator on %s", 
     );
   }, 600_000);
 
+  it("aggregates like the reference: count, sum, avg, min, max, grouped", async () => {
+    const numeric = (r: RefRecord, f: string) => {
+      const v = f === "data.o.x" ? (r.data.o as { x?: unknown } | undefined)?.x : r.data[f.slice(5)];
+      return typeof v === "number" ? v : undefined;
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.option(filterArb, { nil: undefined }),
+        fc.constantFrom(["data.s"], ["data.b"], [], ["data.b", "data.s"]),
+        fc.constantFrom("data.n", "data.o.x", "data.u"),
+        async (filter, groupBy, field) => {
+          const res = await t.rest("POST", "/v1/prop/records/items/aggregate", {
+            body: {
+              filter,
+              group_by: groupBy,
+              aggregations: [
+                { fn: "count" },
+                { fn: "count", field, alias: "present" },
+                { fn: "sum", field },
+                { fn: "avg", field },
+                { fn: "min", field },
+                { fn: "max", field },
+              ],
+            },
+          });
+          expect(res.status, res.text).toBe(200);
+          const matched = evaluate(records, { filter, limit: 10_000, offset: 0 }, TYPES).ids;
+          const groups = new Map<string, RefRecord[]>();
+          for (const r of records.filter((x) => matched.includes(x.id))) {
+            const key = JSON.stringify(groupBy.map((g) => r.data[g.slice(5)] ?? null));
+            groups.set(key, [...(groups.get(key) ?? []), r]);
+          }
+          if (groupBy.length === 0 && groups.size === 0) groups.set("[]", []);
+          const expected = [...groups].map(([key, rows]) => {
+            const values = rows.map((r) => numeric(r, field)).filter((v): v is number => v !== undefined);
+            const present = rows.filter((r) => {
+              const v = field === "data.o.x" ? (r.data.o as { x?: unknown } | undefined)?.x : r.data[field.slice(5)];
+              return v !== undefined && v !== null;
+            }).length;
+            const sum = values.reduce((a, b) => a + b, 0);
+            return {
+              key,
+              count: rows.length,
+              present,
+              sum: values.length ? sum : null,
+              avg: values.length ? sum / values.length : null,
+              min: values.length ? Math.min(...values) : null,
+              max: values.length ? Math.max(...values) : null,
+            };
+          });
+          const actual = res.body.data.map((g: Record<string, unknown>) => ({
+            key: JSON.stringify(groupBy.map((f) => g[f])),
+            count: g.count,
+            present: g.present,
+            sum: g.sum,
+            avg: g.avg,
+            min: g.min,
+            max: g.max,
+          }));
+          const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+          expect(
+            actual
+              .sort(byKey)
+              .map((g: { avg: number | null }) => ({ ...g, avg: g.avg === null ? null : Number(g.avg.toFixed(9)) })),
+          ).toEqual(expected.sort(byKey).map((g) => ({ ...g, avg: g.avg === null ? null : Number(g.avg.toFixed(9)) })));
+          expect(res.body.meta.groups).toBe(expected.length);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  }, 600_000);
+
   it("answers every malformed query with a 4xx, never a 5xx", async () => {
     const junk = fc.oneof(
       fc.jsonValue({ maxDepth: 4 }),

@@ -184,8 +184,11 @@ function aggregateExpression(a: Aggregation): Sql {
   return sql`${raw(a.fn)}(${typedExpression(field, domain)})`;
 }
 
+/** A missing value and a JSON null fall into the same group (null). */
 function groupExpression(field: FieldRef): Sql {
-  return field.kind === "system" ? raw(SYSTEM_COLUMN[field.name] ?? "NULL") : jsonAt(field);
+  return field.kind === "system"
+    ? raw(SYSTEM_COLUMN[field.name] ?? "NULL")
+    : sql`NULLIF(${jsonAt(field)}, 'null'::jsonb)`;
 }
 
 export const MAX_GROUPS = 1000;
