@@ -50,7 +50,7 @@ export async function startServer(
   const services: Services = {
     prisma: db.prisma,
     schemas: new SchemaRegistry(),
-    records: new NativeRecordSource(db.sql),
+    records: new NativeRecordSource(db.sql, { concurrentIndexBuilds: db.backend === "postgres" }),
     limits: { maxRecordBytes: config.maxBodyBytes },
   };
   const app = buildApp({

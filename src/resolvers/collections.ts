@@ -5,6 +5,7 @@ import { authorize } from "./authorize.ts";
 import type { Context } from "./context.ts";
 import { displayFieldProblems, SLUG, slugProblem } from "./identifiers.ts";
 import { type PageInput, type PageResult, parsePage } from "./page.ts";
+import { parseIndexes } from "./query/parse.ts";
 import { compileSchema } from "./schema-registry.ts";
 import { requireWorkspace } from "./workspaces.ts";
 
@@ -14,11 +15,13 @@ export interface UpsertCollectionInput {
   jsonSchema: unknown;
   icon?: string | null;
   color?: string | null;
+  /** Declared indexes, `[{fields: [{field, direction}]}]`; PUT replaces the whole list. */
+  indexes?: unknown;
 }
 
 const COLUMNS =
   Prisma.raw(`workspace_id AS "workspaceId", id, name, description, json_schema AS "jsonSchema", icon, color,
-  version, created_at AS "createdAt", updated_at AS "updatedAt"`);
+  indexes, version, created_at AS "createdAt", updated_at AS "updatedAt"`);
 
 /** Resolves a collection for another operation; the 404 says whether the workspace or the collection is missing. */
 export async function requireCollection(ctx: Context, workspaceId: string, id: string): Promise<Collection> {
@@ -78,20 +81,26 @@ export async function upsertCollection(
   const details = checkFields(id, input);
   if (details.length) throw validationError("Invalid collection", details);
   compileSchema(input.jsonSchema);
+  const indexes = parseIndexes(input.indexes, input.jsonSchema);
   await requireWorkspace(ctx, workspaceId);
+  const ref = { workspaceId, collectionId: id };
+  // New indexes first: if a build fails, the collection is unchanged. Old ones go once the new definition is saved.
+  const keep = await ctx.records.createIndexes(ref, indexes.specs);
   const schema = JSON.stringify(input.jsonSchema);
   const [collection] = await ctx.prisma.$queryRaw<Collection[]>`
-    INSERT INTO collections AS c (workspace_id, id, name, description, json_schema, icon, color)
+    INSERT INTO collections AS c (workspace_id, id, name, description, json_schema, icon, color, indexes)
     VALUES (${workspaceId}, ${id}, ${input.name?.trim() || id}, ${input.description ?? null}, ${schema}::jsonb,
-            ${input.icon ?? null}, ${input.color ?? null})
+            ${input.icon ?? null}, ${input.color ?? null}, ${JSON.stringify(indexes.stored)}::jsonb)
     ON CONFLICT (workspace_id, id) DO UPDATE SET
       name = EXCLUDED.name, description = EXCLUDED.description, json_schema = EXCLUDED.json_schema,
-      icon = EXCLUDED.icon, color = EXCLUDED.color, version = c.version + 1, updated_at = now()
+      icon = EXCLUDED.icon, color = EXCLUDED.color, indexes = EXCLUDED.indexes,
+      version = c.version + 1, updated_at = now()
     RETURNING ${COLUMNS}`.catch((error: unknown) =>
     // Only reachable when the workspace is deleted between the check above and this write.
     translateDatabaseError(error, { foreignKey: () => notFound(`Workspace '${workspaceId}' not found`) }),
   );
   if (!collection) throw new Error("collection upsert returned no row");
+  await ctx.records.dropIndexes(ref, keep);
   return { collection, created: collection.version === 1 };
 }
 
@@ -105,4 +114,5 @@ export async function deleteCollection(ctx: Context, workspaceId: string, id: st
     await requireWorkspace(ctx, workspaceId);
     throw notFound(`Collection '${id}' not found in workspace '${workspaceId}'`);
   }
+  await ctx.records.dropIndexes({ workspaceId, collectionId: id });
 }

@@ -121,6 +121,9 @@ export async function updateWorkspace(ctx: Context, id: string, input: UpdateWor
 /** Deletes the workspace and, through the foreign keys, every collection and record in it, in one statement. */
 export async function deleteWorkspace(ctx: Context, id: string): Promise<void> {
   authorize(ctx, "write", "workspaces", id);
-  const { count } = SLUG.test(id) ? await ctx.prisma.workspace.deleteMany({ where: { id } }) : { count: 0 };
+  if (!SLUG.test(id)) throw notFound(`Workspace '${id}' not found`);
+  const collections = await ctx.prisma.collection.findMany({ where: { workspaceId: id }, select: { id: true } });
+  const { count } = await ctx.prisma.workspace.deleteMany({ where: { id } });
   if (count === 0) throw notFound(`Workspace '${id}' not found`);
+  for (const c of collections) await ctx.records.dropIndexes({ workspaceId: id, collectionId: c.id });
 }

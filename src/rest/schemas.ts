@@ -86,6 +86,7 @@ export const upsertCollectionBody = {
     schema: { type: "object" },
     icon: nullableText,
     color: nullableText,
+    indexes: { type: "array" },
   },
 } as const;
 

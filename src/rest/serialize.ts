@@ -26,6 +26,7 @@ export function collectionJson(c: Collection) {
     json_schema: c.jsonSchema,
     icon: c.icon,
     color: c.color,
+    indexes: c.indexes,
     version: c.version,
     created_at: c.createdAt.toISOString(),
     updated_at: c.updatedAt.toISOString(),

@@ -14,6 +14,7 @@ export const CollectionType = builder.prismaObject("Collection", {
     jsonSchema: t.expose("jsonSchema", { type: "JSON" }),
     icon: t.exposeString("icon", { nullable: true }),
     color: t.exposeString("color", { nullable: true }),
+    indexes: t.expose("indexes", { type: "JSON", description: "Declared indexes: [{fields: [{field, direction}]}]" }),
     version: t.exposeInt("version"),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
@@ -43,6 +44,7 @@ const CollectionInput = builder.inputType("CollectionInput", {
     jsonSchema: t.field({ type: "JSON", required: true, description: 'A JSON Schema with type "object"' }),
     icon: t.string(),
     color: t.string(),
+    indexes: t.field({ type: "JSON", description: "[{fields: [{field, direction}]}]; replaces the current list" }),
   }),
 });
 

@@ -21,24 +21,36 @@ const { sql, raw, join, empty } = Prisma;
  * used for declared indexes, so the planner can match them.
  */
 
+/**
+ * Queries name the table `r`; index definitions (CREATE INDEX ON records …) cannot, so every column reference
+ * takes the qualifier as a parameter and the two produce the same expressions.
+ */
+type Qualifier = "r." | "";
+
 /** The JSON value at a data path: `r.data #> '{a,b,0}'` (NULL when missing). */
-function jsonAt(field: Extract<FieldRef, { kind: "data" }>): Sql {
-  return raw(`r.data #> '{${field.path.join(",")}}'`);
+function jsonAt(field: Extract<FieldRef, { kind: "data" }>, q: Qualifier = "r."): Sql {
+  return raw(`${q}data #> '{${field.path.join(",")}}'`);
 }
 
 const SYSTEM_COLUMN: Record<string, string> = {
-  id: "r.id",
-  external_id: `r.external_id COLLATE "C"`,
-  external_source: `r.external_source COLLATE "C"`,
-  version: "r.version",
-  created_at: "r.created_at",
-  updated_at: "r.updated_at",
+  id: "id",
+  external_id: `external_id COLLATE "C"`,
+  external_source: `external_source COLLATE "C"`,
+  version: "version",
+  created_at: "created_at",
+  updated_at: "updated_at",
 };
 
+function systemColumn(name: string, q: Qualifier = "r."): Sql {
+  const column = SYSTEM_COLUMN[name];
+  if (!column) throw new Error(`unknown system field ${name}`);
+  return raw(`${q}${column}`);
+}
+
 /** The field's value in one comparison domain; NULL when it is missing or of another type. */
-export function typedExpression(field: FieldRef, domain: Scalar["domain"]): Sql {
-  if (field.kind === "system") return raw(SYSTEM_COLUMN[field.name] ?? "NULL");
-  const value = jsonAt(field);
+export function typedExpression(field: FieldRef, domain: Scalar["domain"], q: Qualifier = "r."): Sql {
+  if (field.kind === "system") return systemColumn(field.name, q);
+  const value = jsonAt(field, q);
   switch (domain) {
     case "number":
       return sql`rg_num(${value})`;
@@ -85,7 +97,7 @@ export function likePattern(pattern: string): string {
 }
 
 function missing(field: FieldRef): Sql {
-  if (field.kind === "system") return sql`${raw(SYSTEM_COLUMN[field.name] ?? "NULL")} IS NULL`;
+  if (field.kind === "system") return sql`${systemColumn(field.name)} IS NULL`;
   return sql`COALESCE(jsonb_typeof(${jsonAt(field)}), 'null') = 'null'`;
 }
 
@@ -112,7 +124,7 @@ function compileCondition(c: Condition): Sql {
     case "like":
       return sql`${typedExpression(field, "text")} LIKE ${likePattern(c.pattern)}`;
     case "ilike": {
-      const text = field.kind === "system" ? raw(SYSTEM_COLUMN[field.name] ?? "NULL") : sql`rg_text(${jsonAt(field)})`;
+      const text = field.kind === "system" ? systemColumn(field.name) : sql`rg_text(${jsonAt(field)})`;
       return sql`${text} ILIKE ${likePattern(c.pattern)}`;
     }
     case "is_null":
@@ -137,13 +149,28 @@ export function compileFilter(filter: Filter): Sql {
  * The sort keys of one term. A typed field sorts by its typed value; an untyped one by numbers, then strings,
  * then booleans. Missing values sort as the largest (last ascending, first descending), PostgreSQL's default.
  */
-export function sortKeys(term: SortTerm): Sql[] {
+export function sortKeys(term: SortTerm, q: Qualifier = "r."): Sql[] {
   const { field } = term;
   if (field.kind === "system" || field.type !== "untyped") {
     const domain = field.type === "untyped" || field.type === "array" ? "text" : field.type;
-    return [typedExpression(field, domain)];
+    return [typedExpression(field, domain, q)];
   }
-  return (["number", "text", "boolean"] as const).map((d) => typedExpression(field, d));
+  return (["number", "text", "boolean"] as const).map((d) => typedExpression(field, d, q));
+}
+
+/**
+ * The column list of a declared index: the same sort-key expressions queries order by, then the id, so a query
+ * filtering on the leading fields and sorting by the rest (or sorting by all, in the same or reversed directions)
+ * can read the index in order.
+ */
+export function indexColumns(fields: SortTerm[]): string {
+  const keys = fields.flatMap((term) =>
+    sortKeys(term, "").map((k) => {
+      if (k.values.length) throw new Error("an index expression cannot carry bind parameters");
+      return `(${k.text}) ${term.direction === "desc" ? "DESC" : "ASC"}`;
+    }),
+  );
+  return [...keys, "id ASC"].join(", ");
 }
 
 export function orderBy(sort: SortTerm[]): Sql {
@@ -174,7 +201,7 @@ function aggregateExpression(a: Aggregation): Sql {
   if (!field) return sql`count(*)`;
   if (a.fn === "count") {
     return field.kind === "system"
-      ? sql`count(${raw(SYSTEM_COLUMN[field.name] ?? "NULL")})`
+      ? sql`count(${systemColumn(field.name)})`
       : sql`count(NULLIF(jsonb_typeof(${jsonAt(field)}), 'null'))`;
   }
   if (a.fn === "sum" || a.fn === "avg") return sql`${raw(a.fn)}(${typedExpression(field, "number")})`;
@@ -187,7 +214,7 @@ function aggregateExpression(a: Aggregation): Sql {
 /** A missing value and a JSON null fall into the same group (null). */
 function groupExpression(field: FieldRef): Sql {
   return field.kind === "system"
-    ? raw(SYSTEM_COLUMN[field.name] ?? "NULL")
+    ? systemColumn(field.name)
     : sql`NULLIF(${jsonAt(field)}, 'null'::jsonb)`;
 }
 

@@ -2,6 +2,8 @@ import { v7 as uuidv7 } from "uuid";
 import type { SqlSession } from "../db/sql-session.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { AggregateQuery, PathSegment, RecordQuery } from "../resolvers/query/model.ts";
+import type { IndexSpec } from "../resolvers/query/parse.ts";
+import { NativeIndexes } from "./native-indexes.ts";
 import { afterCursor, compileAggregate, keyColumns, orderBy, projection, whereClause } from "./native-query.ts";
 import type {
   AggregateRow,
@@ -22,6 +24,18 @@ const SYSTEM_COLUMNS = Prisma.sql`id::text AS id, workspace_id AS "workspaceId",
   created_at AS "createdAt", updated_at AS "updatedAt", deleted_at AS "deletedAt"`;
 const COLUMNS = Prisma.sql`${SYSTEM_COLUMNS}, data`;
 
+/** The page statement of a query (exported for tests that EXPLAIN it) and the WHERE clause its total shares. */
+export function compileRecordQuery(ref: CollectionRef, q: RecordQuery) {
+  const where = whereClause(Prisma.sql`${inCollection(ref)} AND r.deleted_at IS NULL`, q.filter);
+  const project = projection(q.fields);
+  const keyset = q.after ? Prisma.sql` AND ${afterCursor(q.sort, q.after as Array<string | null>)}` : Prisma.empty;
+  const select = project ? Prisma.sql`${SYSTEM_COLUMNS}${project.select}` : COLUMNS;
+  const page = Prisma.sql`
+    SELECT ${select}, ${keyColumns(q.sort)} FROM records r WHERE ${where}${keyset}
+    ORDER BY ${orderBy(q.sort)} LIMIT ${q.limit} OFFSET ${q.offset}`;
+  return { page, where, project };
+}
+
 const json = (data: object) => Prisma.sql`${JSON.stringify(data)}::jsonb`;
 const inCollection = (ref: CollectionRef) =>
   Prisma.sql`r.workspace_id = ${ref.workspaceId} AND r.collection_id = ${ref.collectionId}`;
@@ -33,7 +47,22 @@ const inCollection = (ref: CollectionRef) =>
  * the throughput of the driver for single-record reads.
  */
 export class NativeRecordSource implements RecordSource {
-  constructor(private readonly db: SqlSession) {}
+  private readonly indexes: NativeIndexes;
+
+  constructor(
+    private readonly db: SqlSession,
+    options: { concurrentIndexBuilds: boolean },
+  ) {
+    this.indexes = new NativeIndexes(db, options.concurrentIndexBuilds);
+  }
+
+  createIndexes(ref: CollectionRef, specs: IndexSpec[]): Promise<string[]> {
+    return this.indexes.create(ref, specs);
+  }
+
+  dropIndexes(ref: CollectionRef, keep: string[] = []): Promise<void> {
+    return this.indexes.dropExcept(ref, keep);
+  }
 
   private rows<Row>(statement: Prisma.Sql): Promise<Row[]> {
     return this.db.query<Row>(statement.text, statement.values);
@@ -47,15 +76,10 @@ export class NativeRecordSource implements RecordSource {
 
   /** One statement for the page, plus one for the total unless the caller asked for none. */
   async query(ref: CollectionRef, q: RecordQuery): Promise<QueryResult> {
-    const where = whereClause(Prisma.sql`${inCollection(ref)} AND r.deleted_at IS NULL`, q.filter);
-    const project = projection(q.fields);
-    const keyset = q.after ? Prisma.sql` AND ${afterCursor(q.sort, q.after as Array<string | null>)}` : Prisma.empty;
-    const select = project ? Prisma.sql`${SYSTEM_COLUMNS}${project.select}` : COLUMNS;
+    const { page, where, project } = compileRecordQuery(ref, q);
     // Page and total run concurrently on PostgreSQL's pool (PGlite serialises them on its one connection).
     const [rows, total] = await Promise.all([
-      this.rows<RecordRow & Record<string, unknown>>(Prisma.sql`
-        SELECT ${select}, ${keyColumns(q.sort)} FROM records r WHERE ${where}${keyset}
-        ORDER BY ${orderBy(q.sort)} LIMIT ${q.limit} OFFSET ${q.offset}`),
+      this.rows<RecordRow & Record<string, unknown>>(page),
       this.total(where, q.total),
     ]);
     const keyCount = Object.keys(rows[0] ?? {}).filter((k) => /^k\d+$/.test(k)).length;

@@ -1,5 +1,6 @@
 import type { Record as RecordRow } from "../generated/prisma/client.ts";
 import type { AggregateQuery, RecordQuery } from "../resolvers/query/model.ts";
+import type { IndexSpec } from "../resolvers/query/parse.ts";
 
 export type { RecordRow };
 
@@ -54,4 +55,8 @@ export interface RecordSource {
   replaceData(ref: CollectionRef, id: string, data: object, expectedVersion: number): Promise<UpdateOutcome>;
   setFlag(ref: CollectionRef, id: string, flag: "archived" | "cancelled"): Promise<UpdateOutcome>;
   softDelete(ref: CollectionRef, id: string): Promise<DeleteOutcome>;
+  /** Builds the declared indexes that do not exist yet; returns the names of all of them. */
+  createIndexes(ref: CollectionRef, specs: IndexSpec[]): Promise<string[]>;
+  /** Drops the collection's indexes other than `keep`. */
+  dropIndexes(ref: CollectionRef, keep?: string[]): Promise<void>;
 }

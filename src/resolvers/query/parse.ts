@@ -249,16 +249,16 @@ function parseFilterNode(
   return parseCondition(node, schema, at, problems);
 }
 
-function parseSort(input: unknown, schema: unknown, problems: Problems): SortTerm[] {
+function parseSort(input: unknown, schema: unknown, problems: Problems, path = "sort"): SortTerm[] {
   if (input === undefined || input === null) return [];
   const terms = Array.isArray(input) ? input : [input];
   if (terms.length > MAX_SORT_TERMS) {
-    problems.add("sort", `at most ${MAX_SORT_TERMS} terms`);
+    problems.add(path, `at most ${MAX_SORT_TERMS} terms`);
     return [];
   }
   const sort: SortTerm[] = [];
   terms.forEach((term, i) => {
-    const at = Array.isArray(input) ? `sort[${i}]` : "sort";
+    const at = Array.isArray(input) ? `${path}[${i}]` : path;
     if (!isObject(term)) {
       problems.add(at, "must be {field, direction}: strings such as 'data.name:asc' are not accepted");
       return;
@@ -385,4 +385,37 @@ export function parseAggregate(input: AggregateInput, schema: unknown): Aggregat
   }
   problems.throwIfAny("Invalid aggregation");
   return { filter, aggregations, groupBy };
+}
+
+const MAX_INDEXES = 10;
+
+/** A declared index: the fields (and directions) it orders records by, within one collection. */
+export type IndexSpec = SortTerm[];
+
+/**
+ * Parses a collection's `indexes`: `[{fields: [{field, direction}]}]`, each field typed by the schema being saved.
+ * Returns the specs and their normalised JSON for storage.
+ */
+export function parseIndexes(input: unknown, schema: unknown): { specs: IndexSpec[]; stored: unknown[] } {
+  const problems = new Problems();
+  if (input === undefined || input === null) return { specs: [], stored: [] };
+  if (!Array.isArray(input) || input.length > MAX_INDEXES) {
+    problems.add("indexes", `must be a list of at most ${MAX_INDEXES} indexes`);
+    problems.throwIfAny("Invalid indexes");
+  }
+  const specs = (input as unknown[]).map((index, i) => {
+    const at = `indexes[${i}]`;
+    if (!isObject(index) || !Array.isArray(index.fields) || index.fields.length === 0) {
+      problems.add(at, "must be {fields: [{field, direction}]} with at least one field");
+      return [];
+    }
+    const extra = Object.keys(index).find((k) => k !== "fields");
+    if (extra) problems.add(`${at}.${extra}`, "is not part of an index {fields}");
+    return parseSort(index.fields, schema, problems, `${at}.fields`);
+  });
+  problems.throwIfAny("Invalid indexes");
+  const stored = specs.map((fields) => ({
+    fields: fields.map((f) => ({ field: f.field.label, direction: f.direction })),
+  }));
+  return { specs, stored };
 }

@@ -13,6 +13,7 @@ interface CollectionBody {
   schema?: object;
   icon?: string | null;
   color?: string | null;
+  indexes?: unknown[];
 }
 
 export const collectionRoutes: FastifyPluginAsync = async (app) => {
@@ -40,6 +41,7 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
         jsonSchema: body.json_schema ?? body.schema,
         icon: body.icon,
         color: body.color,
+        indexes: body.indexes,
       });
       reply.code(created ? 201 : 200);
       return collectionJson(collection);

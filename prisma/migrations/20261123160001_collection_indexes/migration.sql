@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "collections" ADD COLUMN     "indexes" JSONB NOT NULL DEFAULT '[]';
