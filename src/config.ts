@@ -11,6 +11,8 @@ export interface Config {
   maxBodyBytes: number;
   logLevel: string;
   shutdownTimeoutMs: number;
+  /** How long another instance's collection changes may take to be seen here (0: always read). */
+  collectionCacheMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -42,5 +44,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: integer(env, "RECORDGATE_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
     logLevel,
     shutdownTimeoutMs: integer(env, "RECORDGATE_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+    collectionCacheMs: integer(env, "RECORDGATE_COLLECTION_CACHE_MS", 2000, 0, 3_600_000),
   };
 }

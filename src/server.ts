@@ -4,6 +4,7 @@ import { createAuthenticator } from "./auth/authenticate.ts";
 import type { Config } from "./config.ts";
 import { type Database, type DatabaseTarget, openDatabase } from "./db/database.ts";
 import { buildApp } from "./http/app.ts";
+import { CollectionCache } from "./resolvers/collection-cache.ts";
 import type { Services } from "./resolvers/context.ts";
 import { SchemaRegistry } from "./resolvers/schema-registry.ts";
 import { NativeRecordSource } from "./sources/native.ts";
@@ -50,6 +51,7 @@ export async function startServer(
   const services: Services = {
     prisma: db.prisma,
     schemas: new SchemaRegistry(),
+    collections: new CollectionCache(config.collectionCacheMs),
     records: new NativeRecordSource(db.sql, { concurrentIndexBuilds: db.backend === "postgres" }),
     limits: { maxRecordBytes: config.maxBodyBytes },
   };

@@ -25,10 +25,15 @@ const COLUMNS =
 
 /** Resolves a collection for another operation; the 404 says whether the workspace or the collection is missing. */
 export async function requireCollection(ctx: Context, workspaceId: string, id: string): Promise<Collection> {
+  const cached = ctx.collections.get(workspaceId, id);
+  if (cached) return cached;
   const collection = SLUG.test(id)
     ? await ctx.prisma.collection.findUnique({ where: { workspaceId_id: { workspaceId, id } } })
     : null;
-  if (collection) return collection;
+  if (collection) {
+    ctx.collections.set(collection);
+    return collection;
+  }
   await requireWorkspace(ctx, workspaceId);
   throw notFound(`Collection '${id}' not found in workspace '${workspaceId}'`);
 }
@@ -100,6 +105,7 @@ export async function upsertCollection(
     translateDatabaseError(error, { foreignKey: () => notFound(`Workspace '${workspaceId}' not found`) }),
   );
   if (!collection) throw new Error("collection upsert returned no row");
+  ctx.collections.invalidate(workspaceId, id);
   await ctx.records.dropIndexes(ref, keep);
   return { collection, created: collection.version === 1 };
 }
@@ -110,6 +116,7 @@ export async function deleteCollection(ctx: Context, workspaceId: string, id: st
   const { count } = SLUG.test(id)
     ? await ctx.prisma.collection.deleteMany({ where: { workspaceId, id } })
     : { count: 0 };
+  ctx.collections.invalidate(workspaceId, id);
   if (count === 0) {
     await requireWorkspace(ctx, workspaceId);
     throw notFound(`Collection '${id}' not found in workspace '${workspaceId}'`);

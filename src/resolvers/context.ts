@@ -6,12 +6,14 @@ export type Log = Pick<Logger, "debug" | "info" | "warn" | "error">;
 import type { Principal } from "../auth/authenticate.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { RecordSource } from "../sources/record-source.ts";
+import type { CollectionCache } from "./collection-cache.ts";
 import type { SchemaRegistry } from "./schema-registry.ts";
 
 /** Long-lived pieces shared by every request of one server. */
 export interface Services {
   prisma: PrismaClient;
   schemas: SchemaRegistry;
+  collections: CollectionCache;
   records: RecordSource;
   limits: { maxRecordBytes: number };
 }

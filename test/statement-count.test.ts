@@ -1,0 +1,76 @@
+import type { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backends } from "./support/database.ts";
+import { startTestServer, type TestServer } from "./support/server.ts";
+
+/**
+ * Counts every statement the server sends while `fn` runs. The server is in-process, so wrapping the driver's
+ * query method sees Prisma's statements and the record source's alike.
+ */
+async function countStatements(t: TestServer, fn: () => Promise<unknown>): Promise<number> {
+  let count = 0;
+  const target = "pglite" in t.db.target ? (t.db.target.pglite as PGlite) : (pg.Client.prototype as pg.Client);
+  const original = target.query;
+  // biome-ignore lint/suspicious/noExplicitAny: a transparent wrapper over an overloaded driver method.
+  (target as any).query = function (this: unknown, ...args: unknown[]) {
+    count++;
+    // biome-ignore lint/suspicious/noExplicitAny: forwards the same overloaded call.
+    return (original as any).apply(this, args);
+  };
+  try {
+    await fn();
+  } finally {
+    target.query = original;
+  }
+  return count;
+}
+
+describe.each(backends())("SQL statements per request on %s", (backend) => {
+  let t: TestServer;
+  const body = {
+    filter: {
+      and: [
+        { field: "data.status", op: "eq", value: "open" },
+        { field: "data.amount", op: "gt", value: 10 },
+      ],
+    },
+    sort: [{ field: "data.amount", direction: "desc" }],
+    limit: 10,
+  };
+
+  beforeAll(async () => {
+    t = await startTestServer(backend);
+    await t.rest("POST", "/v1/workspaces", { body: { id: "w", name: "W" } });
+    await t.rest("PUT", "/v1/w/collections/inv", {
+      body: { json_schema: { type: "object", properties: { status: { type: "string" }, amount: { type: "number" } } } },
+    });
+    for (let i = 0; i < 20; i++) {
+      await t.rest("PUT", "/v1/w/records/inv", { body: { data: { status: i % 2 ? "open" : "paid", amount: i * 3 } } });
+    }
+    // Warm the collection cache, as any request after the first would.
+    await t.rest("POST", "/v1/w/records/inv/query", { body });
+  });
+  afterAll(() => t?.close());
+
+  it("a filtered, sorted page with its exact total takes two statements; without the total, one", async () => {
+    expect(await countStatements(t, () => t.rest("POST", "/v1/w/records/inv/query", { body }))).toBe(2);
+    expect(
+      await countStatements(t, () => t.rest("POST", "/v1/w/records/inv/query", { body: { ...body, total: "none" } })),
+    ).toBe(1);
+  });
+
+  it("a grouped aggregate takes one statement", async () => {
+    const aggregate = {
+      group_by: ["data.status"],
+      aggregations: [{ fn: "count" }, { fn: "sum", field: "data.amount" }],
+    };
+    expect(await countStatements(t, () => t.rest("POST", "/v1/w/records/inv/aggregate", { body: aggregate }))).toBe(1);
+  });
+
+  it("reading one record takes one statement", async () => {
+    const list = await t.rest("POST", "/v1/w/records/inv/query", { body: { limit: 1, total: "none" } });
+    const id = list.body.data[0].id;
+    expect(await countStatements(t, () => t.rest("GET", `/v1/w/records/inv/${id}`))).toBe(1);
+  });
+});
