@@ -23,6 +23,7 @@ describe.each(backends())("collections on %s", (backend) => {
       json_schema: contactSchema,
       icon: "user",
       color: "#09f",
+      indexes: [],
       version: 1,
       created_at: expect.any(String),
       updated_at: expect.any(String),

@@ -213,9 +213,7 @@ function aggregateExpression(a: Aggregation): Sql {
 
 /** A missing value and a JSON null fall into the same group (null). */
 function groupExpression(field: FieldRef): Sql {
-  return field.kind === "system"
-    ? systemColumn(field.name)
-    : sql`NULLIF(${jsonAt(field)}, 'null'::jsonb)`;
+  return field.kind === "system" ? systemColumn(field.name) : sql`NULLIF(${jsonAt(field)}, 'null'::jsonb)`;
 }
 
 export const MAX_GROUPS = 1000;

@@ -7,6 +7,8 @@ export type CollectionInput = {
   color?: string | null | undefined;
   description?: string | null | undefined;
   icon?: string | null | undefined;
+  /** [{fields: [{field, direction}]}]; replaces the current list */
+  indexes?: unknown;
   /** A JSON Schema with type "object" */
   jsonSchema: unknown;
   /** Defaults to the id */
