@@ -146,6 +146,8 @@ describe.each(backends())("queries on %s", (backend) => {
     });
     expect(res.body.data.map((r: { id: string }) => r.id)).toEqual([ids[0], ids[2]]);
     expect((await query({ filter: { field: "version", op: "eq", value: 1 } })).body.meta.total).toBe(5);
+    const byPrefix = await query({ filter: { field: "id", op: "like", value: `${ids[3]?.slice(0, 23)}%` } });
+    expect(byPrefix.body.data.map((r: { id: string }) => r.id)).toEqual([ids[3]]);
   });
 
   it("projects only the requested data paths", async () => {

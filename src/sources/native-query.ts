@@ -96,6 +96,12 @@ export function likePattern(pattern: string): string {
   return hasWildcard ? pattern : `%${pattern}%`;
 }
 
+/** The field as text for pattern matching; `exact` (LIKE) compares code points, ILIKE uses the database's folding. */
+function textOf(field: FieldRef, exact: boolean): Sql {
+  if (field.kind === "system") return field.name === "id" ? sql`r.id::text` : systemColumn(field.name);
+  return exact ? typedExpression(field, "text") : sql`rg_text(${jsonAt(field)})`;
+}
+
 function missing(field: FieldRef): Sql {
   if (field.kind === "system") return sql`${systemColumn(field.name)} IS NULL`;
   return sql`COALESCE(jsonb_typeof(${jsonAt(field)}), 'null') = 'null'`;
@@ -122,11 +128,9 @@ function compileCondition(c: Condition): Sql {
     case "not_in":
       return c.values.length ? sql`NOT COALESCE(${anyOf(field, c.values)}, false)` : sql`true`;
     case "like":
-      return sql`${typedExpression(field, "text")} LIKE ${likePattern(c.pattern)}`;
-    case "ilike": {
-      const text = field.kind === "system" ? systemColumn(field.name) : sql`rg_text(${jsonAt(field)})`;
-      return sql`${text} ILIKE ${likePattern(c.pattern)}`;
-    }
+      return sql`${textOf(field, true)} LIKE ${likePattern(c.pattern)}`;
+    case "ilike":
+      return sql`${textOf(field, false)} ILIKE ${likePattern(c.pattern)}`;
     case "is_null":
       return missing(field);
     case "is_not_null":
