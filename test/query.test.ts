@@ -139,6 +139,45 @@ describe.each(backends())("queries on %s", (backend) => {
     expect(names(await query({ filter: { field: "data.lines[1].sku", op: "eq", value: "A-1" } }))).toEqual(["Globex"]);
   });
 
+  it("searches fuzzily, ranks by _search_score and combines with exact conditions", async () => {
+    const res = await query({ filter: { field: "data.customer.name", op: "search", value: "acme" } });
+    expect(res.status).toBe(200);
+    // Equal scores (both contain the word exactly): newest first.
+    expect(names(res)).toEqual(["acme corp", "Acme"]);
+    expect(res.body.data.map((r: { _search_score: number }) => r._search_score)).toEqual([1, 1]);
+    expect(res.body.meta.next_cursor).toBeNull();
+    const typo = await query({ filter: { field: "data.customer.name", op: "search", value: "Initek" } });
+    expect(names(typo)).toEqual(["Initech"]);
+    expect(typo.body.data[0]._search_score).toBeGreaterThan(0.5);
+    expect(typo.body.data[0]._search_score).toBeLessThan(1);
+    const combined = await query({
+      filter: {
+        and: [
+          { field: "data.customer.name", op: "search", value: "acme" },
+          { field: "data.status", op: "eq", value: "draft" },
+        ],
+      },
+    });
+    expect(names(combined)).toEqual(["acme corp"]);
+    const sorted = await query({
+      filter: { field: "data.customer.name", op: "search", value: "acme" },
+      sort: [{ field: "data.amount" }],
+    });
+    expect(names(sorted)).toEqual(["acme corp", "Acme"]);
+    const literal = await query({ filter: { field: "data.customer.name", op: "search", value: "50%" } });
+    expect(names(literal)).toEqual(["50% Off Ltd"]);
+    const plain = await query({});
+    expect(plain.body.data[0]).not.toHaveProperty("_search_score");
+    const gql = await t.gql(
+      `{ records(workspace: "shop", collection: "invoices", filter: {field: "data.customer.name", op: "search", value: "globex"}) { nodes { searchScore data } } }`,
+    );
+    expect(gql.body.data.records.nodes).toEqual([
+      { searchScore: 1, data: expect.objectContaining({ status: "open" }) },
+    ]);
+    const cursor = await query({ filter: { field: "data.customer.name", op: "search", value: "acme" }, after: "x" });
+    expect(cursor.status).toBe(400);
+  });
+
   it("filters on system fields", async () => {
     const res = await query({
       filter: { field: "id", op: "in", value: [ids[0], ids[2]] },
@@ -232,6 +271,8 @@ describe.each(backends())("queries on %s", (backend) => {
     [{ sort: "data.amount:asc" }, "sort", "strings such as"],
     [{ sort: [{ field: "data.tags" }] }, "sort[0].field", "cannot be sorted"],
     [{ total: "maybe" }, "total", "'exact', 'estimate' or 'none'"],
+    [{ filter: { field: "data.amount", op: "search", value: "5" } }, "filter.op", "applies to text fields"],
+    [{ filter: { field: "data.status", op: "search", value: "  " } }, "filter.value", "non-empty search text"],
     [{ after: "not-a-cursor" }, "after", "not a cursor"],
   ])("rejects %j with a VALIDATION_ERROR pointing at %s", async (body, path, message) => {
     const res = await query(body);
@@ -372,5 +413,28 @@ describe.each(backends())("declared indexes on %s", (backend) => {
     expect(await indexNames()).toHaveLength(1);
     expect((await t.rest("DELETE", "/v1/workspaces/big")).status).toBe(204);
     expect(await indexNames()).toEqual([]);
+  });
+});
+
+describe.each(backends())("search without pg_trgm on %s", (backend) => {
+  it("answers 400 explaining the missing extension, and every other query still works", async () => {
+    const t = await startTestServer(backend);
+    try {
+      await t.db.query("DROP EXTENSION pg_trgm");
+      await t.rest("POST", "/v1/workspaces", { body: { id: "w", name: "W" } });
+      await t.rest("PUT", "/v1/w/collections/c", { body: { json_schema: { type: "object" } } });
+      await t.rest("PUT", "/v1/w/records/c", { body: { data: { name: "Ada" } } });
+      const res = await t.rest("POST", "/v1/w/records/c/query", {
+        body: { filter: { field: "data.name", op: "search", value: "ada" } },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toBe("search is unavailable: this database lacks the pg_trgm extension");
+      const like = await t.rest("POST", "/v1/w/records/c/query", {
+        body: { filter: { field: "data.name", op: "ilike", value: "ada" } },
+      });
+      expect(like.body.meta.total).toBe(1);
+    } finally {
+      await t.close();
+    }
   });
 });

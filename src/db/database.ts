@@ -6,6 +6,7 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { applyMigrations, readMigrations } from "./migrate.ts";
+import { PGLITE_EXTENSIONS } from "./pglite-extensions.ts";
 import { pgliteSession, pgPoolSession, pgSession, type SqlSession } from "./sql-session.ts";
 
 export type Backend = "pglite" | "postgres";
@@ -31,7 +32,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if ("pglite" in target) return openPglite(target.pglite, false);
   const dir = path.join(target.dataDir, "pgdata");
   await mkdir(dir, { recursive: true });
-  return openPglite(await PGlite.create(dir), true);
+  return openPglite(await PGlite.create(dir, { extensions: PGLITE_EXTENSIONS }), true);
 }
 
 function openPostgres(url: string): Database {

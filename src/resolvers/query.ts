@@ -5,7 +5,7 @@ import { requireCollection } from "./collections.ts";
 import type { Context } from "./context.ts";
 import { type PageInput, parsePage } from "./page.ts";
 import { decodeCursor, encodeCursor } from "./query/cursor.ts";
-import type { Aggregation } from "./query/model.ts";
+import { type Aggregation, searchOf } from "./query/model.ts";
 import { type AggregateInput, parseAggregate, parseQueryParts, type QueryInput } from "./query/parse.ts";
 import { sortKeyDomains } from "./query/sort-keys.ts";
 
@@ -37,8 +37,15 @@ export async function queryRecords(
   const page = parsePage(input);
   const collection = await requireCollection(ctx, workspaceId, collectionId);
   const parts = parseQueryParts(input, collection.jsonSchema);
+  // A search without a sort is ranked by score, which a keyset cursor does not carry.
+  const rankedBySearch = parts.sort.length === 0 && searchOf(parts.filter) !== undefined;
   let after: Array<string | null> | undefined;
   if (input.after != null) {
+    if (rankedBySearch) {
+      throw validationError("Cursors need an explicit sort when searching", [
+        { path: "after", message: "add a sort, or page with offset" },
+      ]);
+    }
     if (page.offset !== 0) {
       throw validationError("Use either offset or after, not both", [
         { path: "offset", message: "must be 0 with after" },
@@ -56,7 +63,7 @@ export async function queryRecords(
     total: result.total,
     totalEstimated: parts.total === "estimate",
     ...page,
-    nextCursor: last && result.items.length === page.limit ? encodeCursor(parts.sort, last) : null,
+    nextCursor: last && !rankedBySearch && result.items.length === page.limit ? encodeCursor(parts.sort, last) : null,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Collection, Workspace } from "../generated/prisma/client.ts";
 import type { PageResult } from "../resolvers/page.ts";
 import type { RecordQueryPage } from "../resolvers/query.ts";
-import type { RecordRow } from "../sources/record-source.ts";
+import { type RecordRow, searchScoreOf } from "../sources/record-source.ts";
 
 /** The contract's field names (snake_case) for each resource; GraphQL exposes the same fields in camelCase. */
 export function workspaceJson(w: Workspace) {
@@ -46,6 +46,7 @@ export function recordJson(r: RecordRow) {
     // Flags appear only when set, as in the contract's examples.
     ...(r.archived ? { _archived: true } : {}),
     ...(r.cancelled ? { cancelled: true } : {}),
+    ...(searchScoreOf(r) !== undefined ? { _search_score: searchScoreOf(r) } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { ArgBuilder } from "@pothos/core";
 import { aggregateRecords, queryRecords, type RecordQueryPage } from "../resolvers/query.ts";
 import * as records from "../resolvers/records.ts";
+import { searchScoreOf } from "../sources/record-source.ts";
 import { builder } from "./builder.ts";
 import type { Types } from "./page.ts";
 
@@ -17,6 +18,11 @@ export const RecordType = builder.prismaObject("Record", {
     version: t.exposeInt("version"),
     archived: t.exposeBoolean("archived"),
     cancelled: t.exposeBoolean("cancelled"),
+    searchScore: t.float({
+      nullable: true,
+      description: "0-1 relevance, when the records query has a search condition",
+      resolve: (r) => searchScoreOf(r) ?? null,
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
   }),

@@ -8,6 +8,7 @@ import type {
   PathSegment,
   RecordQuery,
   Scalar,
+  SearchCondition,
   SortTerm,
 } from "../resolvers/query/model.ts";
 import { sortKeyDomains } from "../resolvers/query/sort-keys.ts";
@@ -90,6 +91,13 @@ function anyOf(field: FieldRef, values: Scalar[]): Sql {
   return parts.length === 1 ? (parts[0] as Sql) : sql`(${join(parts, " OR ")})`;
 }
 
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, "\\$&");
+
+/** 0–1: how well the search text matches the field's best-matching words (1 = contains them exactly). */
+export function searchScore(c: SearchCondition): Sql {
+  return sql`COALESCE(word_similarity(${c.text}, ${textOf(c.field, false)}), 0)::float8`;
+}
+
 /** `%`/`_` are wildcards and `\` escapes; a pattern with no wildcard matches as a substring. */
 export function likePattern(pattern: string): string {
   const hasWildcard = /(^|[^\\])(\\\\)*[%_]/.test(pattern);
@@ -139,7 +147,8 @@ function compileCondition(c: Condition): Sql {
       if (field.kind === "system") return sql`false`;
       return sql`(jsonb_typeof(${jsonAt(field)}) = 'array' AND ${jsonAt(field)} @> ${JSON.stringify([c.value])}::jsonb)`;
     case "search":
-      throw new Error("search is rejected by the parser");
+      // A substring (any case) or a fuzzy word match (pg_trgm's word similarity ≥ 0.6).
+      return sql`(${textOf(field, false)} ILIKE ${`%${escapeLike(c.text)}%`} OR ${c.text} <% ${textOf(field, false)})`;
   }
 }
 

@@ -1,10 +1,20 @@
 import { v7 as uuidv7 } from "uuid";
 import type { SqlSession } from "../db/sql-session.ts";
+import { validationError } from "../errors/app-error.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { AggregateQuery, PathSegment, RecordQuery } from "../resolvers/query/model.ts";
+import { searchOf } from "../resolvers/query/model.ts";
 import type { IndexSpec } from "../resolvers/query/parse.ts";
 import { NativeIndexes } from "./native-indexes.ts";
-import { afterCursor, compileAggregate, keyColumns, orderBy, projection, whereClause } from "./native-query.ts";
+import {
+  afterCursor,
+  compileAggregate,
+  keyColumns,
+  orderBy,
+  projection,
+  searchScore,
+  whereClause,
+} from "./native-query.ts";
 import type {
   AggregateRow,
   CollectionRef,
@@ -30,9 +40,13 @@ export function compileRecordQuery(ref: CollectionRef, q: RecordQuery) {
   const project = projection(q.fields);
   const keyset = q.after ? Prisma.sql` AND ${afterCursor(q.sort, q.after as Array<string | null>)}` : Prisma.empty;
   const select = project ? Prisma.sql`${SYSTEM_COLUMNS}${project.select}` : COLUMNS;
+  const search = searchOf(q.filter);
+  const score = search ? Prisma.sql`, ${searchScore(search)} AS "_search_score"` : Prisma.empty;
+  // Without an explicit sort, a search ranks by score (best first), then newest first.
+  const order = search && q.sort.length === 0 ? Prisma.sql`"_search_score" DESC, ${orderBy([])}` : orderBy(q.sort);
   const page = Prisma.sql`
-    SELECT ${select}, ${keyColumns(q.sort)} FROM records r WHERE ${where}${keyset}
-    ORDER BY ${orderBy(q.sort)} LIMIT ${q.limit} OFFSET ${q.offset}`;
+    SELECT ${select}${score}, ${keyColumns(q.sort)} FROM records r WHERE ${where}${keyset}
+    ORDER BY ${order} LIMIT ${q.limit} OFFSET ${q.offset}`;
   return { page, where, project };
 }
 
@@ -81,7 +95,15 @@ export class NativeRecordSource implements RecordSource {
     const [rows, total] = await Promise.all([
       this.rows<RecordRow & Record<string, unknown>>(page),
       this.total(where, q.total),
-    ]);
+    ]).catch((error: unknown) => {
+      // 42883: undefined function/operator — the database has no pg_trgm (see the *_search migration).
+      if (searchOf(q.filter) && (error as { code?: string }).code === "42883") {
+        throw validationError("search is unavailable: this database lacks the pg_trgm extension", [
+          { path: "filter", message: "remove the search condition or install pg_trgm" },
+        ]);
+      }
+      throw error;
+    });
     const keyCount = Object.keys(rows[0] ?? {}).filter((k) => /^k\d+$/.test(k)).length;
     const keys = rows.map((row) => Array.from({ length: keyCount }, (_, i) => (row[`k${i}`] as string | null) ?? null));
     const items = rows.map((row) => {

@@ -4,6 +4,9 @@ import type { IndexSpec } from "../resolvers/query/parse.ts";
 
 export type { RecordRow };
 
+/** Present only on rows returned by a query with a `search` condition (0-1 relevance). */
+export const searchScoreOf = (r: RecordRow) => (r as RecordRow & { _search_score?: number })._search_score;
+
 /** Addresses one collection of one workspace. */
 export interface CollectionRef {
   workspaceId: string;

@@ -4,6 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { inject } from "vitest";
 import type { DatabaseTarget } from "../../src/db/database.ts";
+import { PGLITE_EXTENSIONS } from "../../src/db/pglite-extensions.ts";
 
 export type BackendName = "pglite" | "postgres";
 
@@ -29,7 +30,7 @@ export async function createTestDatabase(backend: BackendName): Promise<TestData
 async function openTestDatabase(backend: BackendName): Promise<TestDatabase> {
   if (backend === "pglite") {
     const blob = new Blob([await readFile(inject("pgliteTemplate"))]);
-    const db = await PGlite.create({ loadDataDir: blob });
+    const db = await PGlite.create({ loadDataDir: blob, extensions: PGLITE_EXTENSIONS });
     return {
       target: { pglite: db },
       query: async (sql, params) => (await db.query<never>(sql, params)).rows,

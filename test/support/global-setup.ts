@@ -5,6 +5,7 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { applyMigrations, readMigrations } from "../../src/db/migrate.ts";
+import { PGLITE_EXTENSIONS } from "../../src/db/pglite-extensions.ts";
 import { pgliteSession } from "../../src/db/sql-session.ts";
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
@@ -35,7 +36,7 @@ async function postgresReachable(url: string): Promise<string | null> {
  */
 export default async function setup(project: TestProject) {
   const dir = await mkdtemp(path.join(tmpdir(), "recordgate-test-"));
-  const db = await PGlite.create();
+  const db = await PGlite.create({ extensions: PGLITE_EXTENSIONS });
   await applyMigrations(pgliteSession(db), await readMigrations());
   const dump = await db.dumpDataDir("none");
   await db.close();

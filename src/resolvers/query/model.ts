@@ -88,3 +88,18 @@ export interface AggregateQuery {
   aggregations: Aggregation[];
   groupBy: FieldRef[];
 }
+
+export type SearchCondition = Extract<Condition, { op: "search" }>;
+
+/** The first `search` condition of a filter: its score ranks results and is returned as `_search_score`. */
+export function searchOf(filter: Filter | undefined): SearchCondition | undefined {
+  if (!filter) return undefined;
+  if ("and" in filter || "or" in filter) {
+    for (const child of "and" in filter ? filter.and : filter.or) {
+      const found = searchOf(child);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  return filter.op === "search" ? filter : undefined;
+}

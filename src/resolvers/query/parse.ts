@@ -30,6 +30,7 @@ const MAX_FIELDS = 50;
 const MAX_AGGREGATIONS = 20;
 const MAX_GROUP_BY = 5;
 const MAX_TEXT = 1000;
+const MAX_SEARCH = 200;
 
 /** The same forms rg_instant() accepts in SQL (migration *_query_functions): an offset only after a time. */
 const ISO_INSTANT =
@@ -210,8 +211,17 @@ function parseCondition(
       }
       return { op: "has", field, value: v };
     }
-    case "search":
-      return problems.add(`${at}.op`, "'search' is not available yet (see docs/query.md)");
+    case "search": {
+      if (field.type !== "text" && field.type !== "untyped") {
+        return problems.add(`${at}.op`, `'search' applies to text fields; '${field.label}' is ${field.type}`);
+      }
+      if (field.kind === "system" && field.name === "id") return problems.add(`${at}.field`, "ids cannot be searched");
+      const text = typeof node.value === "string" ? node.value.trim() : "";
+      if (!text || text.length > MAX_SEARCH) {
+        return problems.add(valueAt, `must be a non-empty search text of at most ${MAX_SEARCH} characters`);
+      }
+      return { op: "search", field, text };
+    }
   }
 }
 
