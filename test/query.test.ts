@@ -229,6 +229,33 @@ describe.each(backends())("queries on %s", (backend) => {
     ]);
   });
 
+  it("keeps keyset pages stable while records are inserted and deleted between them", async () => {
+    await t.rest("PUT", "/v1/shop/collections/events", {
+      body: { json_schema: { type: "object", properties: { n: { type: "number" } } } },
+    });
+    const original: string[] = [];
+    for (let n = 0; n < 30; n++) {
+      original.push((await t.rest("PUT", "/v1/shop/records/events", { body: { data: { n: n * 10 } } })).body.id);
+    }
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const res = await t.rest("POST", "/v1/shop/records/events/query", {
+        body: { sort: [{ field: "data.n" }], limit: 4, total: "none", ...(after ? { after } : {}) },
+      });
+      seen.push(...res.body.data.map((r: { id: string }) => r.id));
+      after = res.body.meta.next_cursor ?? undefined;
+      if (!after) break;
+      // Between pages: new records land before and after the cursor, and one not yet seen is deleted.
+      await t.rest("PUT", "/v1/shop/records/events", { body: { data: { n: page * 10 + 5 } } });
+      await t.rest("PUT", "/v1/shop/records/events", { body: { data: { n: -1 } } });
+      if (page === 2) await t.rest("DELETE", `/v1/shop/records/events/${original[29]}`);
+    }
+    expect(new Set(seen).size).toBe(seen.length); // nothing twice
+    const survivors = original.slice(0, 29);
+    expect(seen.filter((id) => survivors.includes(id))).toEqual(survivors); // every survivor once, in order
+  });
+
   it("aggregates with group_by through REST and GraphQL", async () => {
     const body = {
       group_by: ["data.status"],
