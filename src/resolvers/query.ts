@@ -4,9 +4,10 @@ import { authorize } from "./authorize.ts";
 import { requireCollection } from "./collections.ts";
 import type { Context } from "./context.ts";
 import { type PageInput, parsePage } from "./page.ts";
+import { type AggregateInput, parseAggregate } from "./query/aggregate.ts";
 import { decodeCursor, encodeCursor } from "./query/cursor.ts";
 import { type Aggregation, searchOf } from "./query/model.ts";
-import { type AggregateInput, parseAggregate, parseQueryParts, type QueryInput } from "./query/parse.ts";
+import { parseQueryParts, type QueryInput } from "./query/parse.ts";
 import { sortKeyDomains } from "./query/sort-keys.ts";
 
 export interface RecordQueryInput extends PageInput, QueryInput {
