@@ -15,6 +15,8 @@ declare module "autocannon" {
       duration?: number;
       /** Runs the load generator in worker threads instead of the caller's event loop. */
       workers?: number;
+      /** Seconds to wait for a response before counting a timeout (default 10). */
+      timeout?: number;
       headers?: Record<string, string>;
       /** Each connection cycles through these in order; fixed requests are pre-built once. */
       requests?: Request[];
