@@ -227,7 +227,7 @@ describe.each(backends())("query engine against the reference evaluator on %s", 
     await fc.assert(
       fc.asyncProperty(
         fc.option(filterArb, { nil: undefined }),
-        fc.constantFrom(["data.s"], ["data.b"], [], ["data.b", "data.s"]),
+        fc.constantFrom(["data.s"], ["data.b"], ["data.n"], [], ["data.b", "data.s"]),
         fc.constantFrom("data.n", "data.o.x", "data.u"),
         async (filter, groupBy, field) => {
           const res = await t.rest("POST", "/v1/prop/records/items/aggregate", {

@@ -102,7 +102,13 @@ export async function aggregateRecords(
       const group: Record<string, unknown> = {};
       query.groupBy.forEach((field, i) => {
         const value = row[`g${i}`];
-        group[field.label] = value instanceof Date ? value.toISOString() : (value ?? null);
+        // numeric arrives as a string and timestamptz as a Date: return JSON numbers and ISO strings.
+        group[field.label] =
+          value instanceof Date
+            ? value.toISOString()
+            : field.type === "number" && value !== null && value !== undefined
+              ? Number(value)
+              : (value ?? null);
       });
       query.aggregations.forEach((a, i) => {
         group[a.alias] = toJsonValue(row[`a${i}`], a);

@@ -224,9 +224,16 @@ function aggregateExpression(a: Aggregation): Sql {
   return sql`${raw(a.fn)}(${typedExpression(field, domain)})`;
 }
 
-/** A missing value and a JSON null fall into the same group (null). */
+/**
+ * A typed field groups by its typed value (cheaper to sort and hash than JSON, and consistent with filters: a value of
+ * another type counts as missing); an untyped one by its JSON value. Missing and JSON null share the null group.
+ */
 function groupExpression(field: FieldRef): Sql {
-  return field.kind === "system" ? systemColumn(field.name) : sql`NULLIF(${jsonAt(field)}, 'null'::jsonb)`;
+  if (field.kind === "system") return systemColumn(field.name);
+  if (field.type === "number" || field.type === "text" || field.type === "boolean" || field.type === "instant") {
+    return typedExpression(field, field.type);
+  }
+  return sql`NULLIF(${jsonAt(field)}, 'null'::jsonb)`;
 }
 
 export const MAX_GROUPS = 1000;
