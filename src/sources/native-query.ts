@@ -246,8 +246,10 @@ export function compileAggregate(scope: Sql, query: AggregateQuery): Sql {
   const where = whereClause(scope, query.filter);
   if (!groups.length) return sql`SELECT ${select} FROM records r WHERE ${where}`;
   const positions = raw(query.groupBy.map((_, i) => String(i + 1)).join(", "));
-  return sql`SELECT ${select} FROM records r WHERE ${where}
-    GROUP BY ${positions} ORDER BY ${positions} LIMIT ${MAX_GROUPS + 1}`;
+  // Grouping is planned on its own (MATERIALIZED): with ORDER BY or LIMIT attached, PostgreSQL preferred walking a
+  // declared index in group order with a heap fetch per row, 2x slower at 600k records than scanning and sorting.
+  return sql`WITH groups AS MATERIALIZED (SELECT ${select} FROM records r WHERE ${where} GROUP BY ${positions})
+    SELECT * FROM groups ORDER BY ${positions} LIMIT ${MAX_GROUPS + 1}`;
 }
 
 export type { RecordQuery };
