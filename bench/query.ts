@@ -1254,12 +1254,14 @@ async function closeAll(closers: Closer[]): Promise<boolean> {
  */
 function cleanUpOnInterrupt(closers: Closer[]): void {
   process.stdout.on("error", () => {});
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      progress(`${signal}: cleaning up…`);
-      void closeAll(closers).finally(() => process.exit(130));
-    });
-  }
+  // Ctrl-C reaches npm and tsx too, which pass on SIGINT or SIGTERM: later signals wait for the first cleanup.
+  let cleanup: Promise<unknown> | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!cleanup) progress(`${signal}: cleaning up…`);
+    cleanup ??= closeAll(closers).finally(() => process.exit(130));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 }
 
 async function main(): Promise<void> {
