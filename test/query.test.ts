@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Prisma } from "../src/generated/prisma/client.ts";
+import { parseAggregate } from "../src/resolvers/query/aggregate.ts";
 import { parseQueryParts } from "../src/resolvers/query/parse.ts";
 import { compileRecordQuery } from "../src/sources/native.ts";
+import { compileAggregate } from "../src/sources/native-query.ts";
 import { backends } from "./support/database.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
 
@@ -340,12 +343,30 @@ describe.each(backends())("queries on %s", (backend) => {
   });
 });
 
+interface PlanNode {
+  "Node Type": string;
+  "Plan Rows": number;
+  Plans?: PlanNode[];
+}
+
+function findNode(node: PlanNode | undefined, type: string): PlanNode | undefined {
+  if (!node) return undefined;
+  if (node["Node Type"] === type) return node;
+  for (const child of node.Plans ?? []) {
+    const found = findNode(child, type);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 describe.each(backends())("declared indexes on %s", (backend) => {
   let t: TestServer;
   const indexNames = () =>
     t.db.query<{ name: string }>(
       "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'records' AND indexname LIKE 'rgi%' ORDER BY 1",
     );
+  const statisticsNames = () =>
+    t.db.query<{ name: string }>("SELECT stxname AS name FROM pg_statistic_ext WHERE stxname LIKE 'rgi%' ORDER BY 1");
 
   beforeAll(async () => {
     t = await startTestServer(backend);
@@ -370,6 +391,7 @@ describe.each(backends())("declared indexes on %s", (backend) => {
       },
     ]);
     expect(await indexNames()).toHaveLength(1);
+    expect(await statisticsNames()).toEqual(await indexNames());
 
     // Enough rows, in this and another collection, that the planner prefers the index to a scan.
     await t.db.query(
@@ -408,6 +430,22 @@ describe.each(backends())("declared indexes on %s", (backend) => {
     const amounts = res.body.data.map((r: { data: { amount: number } }) => r.data.amount);
     expect(amounts).toEqual([...amounts].sort((a, b) => b - a));
 
+    // The index's statistics tell the planner status has 4 values (a partial index's own are ignored): without
+    // them it expects thousands of groups and walks the index in group order instead of hashing.
+    const grouped = compileAggregate(
+      Prisma.raw("r.workspace_id = 'big' AND r.collection_id = 'invoices' AND r.deleted_at IS NULL"),
+      parseAggregate(
+        { aggregations: [{ fn: "count", alias: "n" }], group_by: ["data.status"] },
+        collection.json_schema,
+      ),
+    );
+    const [groupPlan] = await t.db.query<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>(
+      `EXPLAIN (FORMAT JSON) ${grouped.text}`,
+      grouped.values,
+    );
+    const aggregateNode = findNode(groupPlan?.["QUERY PLAN"][0]?.Plan, "Aggregate");
+    expect(aggregateNode?.["Plan Rows"]).toBeLessThanOrEqual(10);
+
     const replaced = await t.rest("PUT", "/v1/big/collections/invoices", {
       body: { json_schema: invoiceSchema, indexes: [{ fields: [{ field: "data.due" }] }] },
     });
@@ -416,8 +454,11 @@ describe.each(backends())("declared indexes on %s", (backend) => {
     expect(after).toHaveLength(1);
     expect(after[0]?.name).not.toBe(name?.name);
 
+    expect(await statisticsNames()).toEqual(after);
+
     expect((await t.rest("DELETE", "/v1/big/collections/invoices")).status).toBe(204);
     expect(await indexNames()).toEqual([]);
+    expect(await statisticsNames()).toEqual([]);
   });
 
   it("rejects an index on an unknown or array field, building nothing", async () => {

@@ -228,12 +228,28 @@ function aggregateExpression(a: Aggregation): Sql {
  * A typed field groups by its typed value (cheaper to sort and hash than JSON, and consistent with filters: a value of
  * another type counts as missing); an untyped one by its JSON value. Missing and JSON null share the null group.
  */
-function groupExpression(field: FieldRef): Sql {
-  if (field.kind === "system") return systemColumn(field.name);
+function groupExpression(field: FieldRef, q: Qualifier = "r."): Sql {
+  if (field.kind === "system") return systemColumn(field.name, q);
   if (field.type === "number" || field.type === "text" || field.type === "boolean" || field.type === "instant") {
-    return typedExpression(field, field.type);
+    return typedExpression(field, field.type, q);
   }
-  return sql`NULLIF(${jsonAt(field)}, 'null'::jsonb)`;
+  return sql`NULLIF(${jsonAt(field, q)}, 'null'::jsonb)`;
+}
+
+/**
+ * The expressions of a declared index's data fields, as sorted and as grouped, for CREATE STATISTICS. PostgreSQL
+ * keeps no statistics for a partial index's expressions, so without these it guesses every value distinct and, for
+ * a grouped aggregate, walks the index with a heap fetch per row instead of hashing a scan (3x slower at 1M).
+ */
+export function statisticsExpressions(fields: SortTerm[]): string[] {
+  const texts = fields
+    .filter((term) => term.field.kind === "data")
+    .flatMap((term) => [...sortKeys(term, ""), groupExpression(term.field, "")])
+    .map((expr) => {
+      if (expr.values.length) throw new Error("a statistics expression cannot carry bind parameters");
+      return expr.text;
+    });
+  return [...new Set(texts)];
 }
 
 export const MAX_GROUPS = 1000;
