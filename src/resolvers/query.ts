@@ -58,7 +58,7 @@ export async function queryRecords(
     { workspaceId, collectionId },
     { ...parts, ...page, ...(after ? { after } : {}) },
   );
-  const last = result.keys.at(-1);
+  const last = result.lastKeys;
   return {
     items: result.items,
     total: result.total,

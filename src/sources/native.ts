@@ -104,22 +104,29 @@ export class NativeRecordSource implements RecordSource {
       }
       throw error;
     });
-    const keyCount = Object.keys(rows[0] ?? {}).filter((k) => /^k\d+$/.test(k)).length;
-    const keys = rows.map((row) => Array.from({ length: keyCount }, (_, i) => (row[`k${i}`] as string | null) ?? null));
-    const items = rows.map((row) => {
-      const record = { ...row };
-      for (let i = 0; i < keyCount; i++) delete record[`k${i}`];
-      if (project) {
-        const data: Record<string, unknown> = {};
-        project.paths.forEach((path, i) => {
-          setPath(data, path, record[`p${i}`]);
-          delete record[`p${i}`];
-        });
-        record.data = data as Prisma.JsonObject;
-      }
-      return record as RecordRow;
+    const last = rows.at(-1);
+    const lastKeys = last ? keyColumnNames(last).map((k) => (last[k] as string | null) ?? null) : undefined;
+    // A new object of one fixed shape per row: deleting the extra columns instead would put every row in V8's slow
+    // dictionary mode, and the serialisers read each of them again.
+    const items = rows.map((row): RecordRow => {
+      const record: RecordRow & { _search_score?: number } = {
+        id: row.id,
+        workspaceId: row.workspaceId,
+        collectionId: row.collectionId,
+        externalId: row.externalId,
+        externalSource: row.externalSource,
+        version: row.version,
+        archived: row.archived,
+        cancelled: row.cancelled,
+        createdAt: row.createdAt,
+        updatedAt: row.updatedAt,
+        deletedAt: row.deletedAt,
+        data: project ? projectedData(row, project.paths) : row.data,
+      };
+      if (row._search_score !== undefined) record._search_score = row._search_score as number;
+      return record;
     });
-    return { items, keys, total };
+    return { items, lastKeys, total };
   }
 
   private async total(where: Prisma.Sql, mode: RecordQuery["total"]): Promise<number | null> {
@@ -276,6 +283,15 @@ export class NativeRecordSource implements RecordSource {
     // Nothing explains the miss but a concurrent change between the write and this read: report a conflict.
     return "stale";
   }
+}
+
+const keyColumnNames = (row: object) => Object.keys(row).filter((k) => /^k\d+$/.test(k));
+
+/** The `data` of a projected row: each selected path (column p0, p1, …) back at its place. */
+function projectedData(row: Record<string, unknown>, paths: PathSegment[][]): Prisma.JsonObject {
+  const data: Record<string, unknown> = {};
+  paths.forEach((path, i) => setPath(data, path, row[`p${i}`]));
+  return data as Prisma.JsonObject;
 }
 
 /** Rebuilds the nested shape of a projected path inside `target`; missing values stay absent. */

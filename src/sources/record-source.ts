@@ -30,8 +30,8 @@ export type WriteRefusal = "missing" | "deleted" | "other_collection" | "identit
 
 export interface QueryResult {
   items: RecordRow[];
-  /** Sort-key values of each item, as text; the last one becomes the next page's cursor. */
-  keys: Array<Array<string | null>>;
+  /** Sort-key values of the last item, as text, for the next page's cursor; undefined when the page is empty. */
+  lastKeys: Array<string | null> | undefined;
   /** null when the query asked for no total. */
   total: number | null;
 }
@@ -49,7 +49,7 @@ export type DeleteOutcome = { ok: true } | { ok: false; reason: WriteRefusal | "
  */
 export interface RecordSource {
   get(ref: CollectionRef, id: string): Promise<RecordRow | null>;
-  /** One page of matching records; `keys` holds each row's sort-key values (for the next cursor). */
+  /** One page of matching records, with the last one's sort-key values (for the next cursor). */
   query(ref: CollectionRef, query: RecordQuery): Promise<QueryResult>;
   /** Aggregations over the matching records: one row per group (one row without group_by). */
   aggregate(ref: CollectionRef, query: AggregateQuery): Promise<AggregateRow[]>;
