@@ -8,6 +8,7 @@ import { CollectionCache } from "./resolvers/collection-cache.ts";
 import type { Services } from "./resolvers/context.ts";
 import { SchemaRegistry } from "./resolvers/schema-registry.ts";
 import { NativeRecordSource } from "./sources/native.ts";
+import { RelationshipStore } from "./sources/relationships.ts";
 
 export interface RunningServer {
   app: ReturnType<typeof buildApp>;
@@ -53,6 +54,7 @@ export async function startServer(
     schemas: new SchemaRegistry(),
     collections: new CollectionCache(config.collectionCacheMs),
     records: new NativeRecordSource(db.sql, { concurrentIndexBuilds: db.backend === "postgres" }),
+    relationships: new RelationshipStore(db.sql),
     limits: { maxRecordBytes: config.maxBodyBytes },
   };
   const app = buildApp({

@@ -40,7 +40,7 @@ export class AppError extends Error {
 
 export const validationError = (message: string, details: ErrorDetail[] = []) =>
   new AppError("VALIDATION_ERROR", message, details);
-export const notFound = (message: string) => new AppError("NOT_FOUND", message);
+export const notFound = (message: string, details: ErrorDetail[] = []) => new AppError("NOT_FOUND", message, details);
 export const conflict = (message: string, details: ErrorDetail[] = []) => new AppError("CONFLICT", message, details);
 export const unauthorized = (message = "Missing or invalid bearer token") => new AppError("UNAUTHORIZED", message);
 export const forbidden = (message: string) => new AppError("FORBIDDEN", message);

@@ -1,7 +1,7 @@
 import { forbidden } from "../errors/app-error.ts";
 import type { Context } from "./context.ts";
 
-export type Resource = "workspaces" | "collections" | "records";
+export type Resource = "workspaces" | "collections" | "records" | "relationships";
 export type Action = "read" | "write";
 
 /**

@@ -1,6 +1,7 @@
 import { type ErrorDetail, notFound, validationError } from "../errors/app-error.ts";
 import { translateDatabaseError } from "../errors/database-error.ts";
 import { type Collection, Prisma } from "../generated/prisma/client.ts";
+import type { RecordRow } from "../sources/record-source.ts";
 import { authorize } from "./authorize.ts";
 import type { Context } from "./context.ts";
 import { displayFieldProblems, SLUG, slugProblem } from "./identifiers.ts";
@@ -122,4 +123,13 @@ export async function deleteCollection(ctx: Context, workspaceId: string, id: st
     throw notFound(`Collection '${id}' not found in workspace '${workspaceId}'`);
   }
   await ctx.records.dropIndexes({ workspaceId, collectionId: id });
+}
+
+/** The collection a record belongs to, batched per request (GraphQL's Record.collection). */
+export async function collectionOfRecord(ctx: Context, record: RecordRow): Promise<Collection> {
+  authorize(ctx, "read", "collections", record.workspaceId);
+  const collection = await ctx.loaders.collection.load({ workspaceId: record.workspaceId, id: record.collectionId });
+  // The record's foreign key cascades from its collection: only a deletion racing this request gets here.
+  if (!collection) throw notFound(`Collection '${record.collectionId}' not found`);
+  return collection;
 }

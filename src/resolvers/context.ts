@@ -6,7 +6,9 @@ export type Log = Pick<Logger, "debug" | "info" | "warn" | "error">;
 import type { Principal } from "../auth/authenticate.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { RecordSource } from "../sources/record-source.ts";
+import type { RelationshipStore } from "../sources/relationships.ts";
 import type { CollectionCache } from "./collection-cache.ts";
+import { createLoaders, type Loaders } from "./loaders.ts";
 import type { SchemaRegistry } from "./schema-registry.ts";
 
 /** Long-lived pieces shared by every request of one server. */
@@ -15,6 +17,7 @@ export interface Services {
   schemas: SchemaRegistry;
   collections: CollectionCache;
   records: RecordSource;
+  relationships: RelationshipStore;
   limits: { maxRecordBytes: number };
 }
 
@@ -23,8 +26,21 @@ export interface Context extends Services {
   principal: Principal;
   requestId: string;
   log: Log;
+  /** This request's DataLoaders (created on first use: most REST requests never batch). */
+  readonly loaders: Loaders;
 }
 
-export function createContext(services: Services, request: { principal: Principal; requestId: string; log: Log }) {
-  return { ...services, ...request } satisfies Context;
+export function createContext(
+  services: Services,
+  request: { principal: Principal; requestId: string; log: Log },
+): Context {
+  let loaders: Loaders | undefined;
+  return {
+    ...services,
+    ...request,
+    get loaders() {
+      loaders ??= createLoaders(services);
+      return loaders;
+    },
+  };
 }

@@ -109,3 +109,36 @@ export const patchRecordBody = {
   required: ["data"],
   properties: { data: { type: "object" }, version: { type: "integer" } },
 } as const;
+
+/** PUT /v1/{ws}/relationships: the contract's fields (value rules live in the resolver). */
+export const upsertRelationshipBody = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    id: text,
+    rel_type: text,
+    source_collection: text,
+    source_id: text,
+    target_collection: text,
+    target_id: text,
+    data: anyJson,
+  },
+} as const;
+
+export const relationshipListQuery = {
+  ...pageQuery,
+  properties: {
+    ...pageQuery.properties,
+    type: text,
+    source_collection: text,
+    source_id: text,
+    target_collection: text,
+    target_id: text,
+  },
+} as const;
+
+/** GET …/records/{collection}/{id}/relationships: `include=record` embeds the record at each link's other end. */
+export const traversalQuery = {
+  ...pageQuery,
+  properties: { ...pageQuery.properties, type: text, direction: text, after: text, include: { enum: ["record"] } },
+} as const;

@@ -1,7 +1,9 @@
 import type { Collection, Workspace } from "../generated/prisma/client.ts";
 import type { PageResult } from "../resolvers/page.ts";
 import type { RecordQueryPage } from "../resolvers/query.ts";
+import type { Traversal } from "../resolvers/relationships.ts";
 import { type RecordRow, searchScoreOf } from "../sources/record-source.ts";
+import type { RelationshipRow } from "../sources/relationships.ts";
 
 /** The contract's field names (snake_case) for each resource; GraphQL exposes the same fields in camelCase. */
 export function workspaceJson(w: Workspace) {
@@ -65,5 +67,31 @@ export function recordPageJson(page: RecordQueryPage) {
       next_cursor: page.nextCursor,
       ...(page.totalEstimated ? { total_estimated: true } : {}),
     },
+  };
+}
+
+export function relationshipJson(r: RelationshipRow) {
+  return {
+    id: r.id,
+    rel_type: r.relType,
+    source_collection: r.sourceCollection,
+    source_id: r.sourceId,
+    target_collection: r.targetCollection,
+    target_id: r.targetId,
+    data: r.data,
+    created_at: r.createdAt.toISOString(),
+    updated_at: r.updatedAt.toISOString(),
+  };
+}
+
+/** A record's links; each says which way it points from that record and, when asked, embeds the other end. */
+export function traversalJson(page: Traversal, includeRecord: boolean) {
+  return {
+    data: page.edges.map((edge) => ({
+      ...relationshipJson(edge.relationship),
+      direction: edge.direction,
+      ...(includeRecord ? { record: recordJson(edge.record) } : {}),
+    })),
+    meta: { total: page.total, limit: page.limit, offset: page.offset, next_cursor: page.nextCursor },
   };
 }

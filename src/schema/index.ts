@@ -2,5 +2,6 @@ import { builder } from "./builder.ts";
 import "./workspace.ts";
 import "./collection.ts";
 import "./record.ts";
+import "./relationship.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

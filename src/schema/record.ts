@@ -1,8 +1,10 @@
 import type { ArgBuilder } from "@pothos/core";
+import { collectionOfRecord } from "../resolvers/collections.ts";
 import { aggregateRecords, queryRecords, type RecordQueryPage } from "../resolvers/query.ts";
 import * as records from "../resolvers/records.ts";
 import { searchScoreOf } from "../sources/record-source.ts";
 import { builder } from "./builder.ts";
+import { CollectionType } from "./collection.ts";
 import type { Types } from "./page.ts";
 
 export const RecordType = builder.prismaObject("Record", {
@@ -11,7 +13,11 @@ export const RecordType = builder.prismaObject("Record", {
     id: t.exposeID("id"),
     workspaceId: t.exposeString("workspaceId"),
     collectionId: t.exposeString("collectionId"),
-    collection: t.relation("collection"),
+    collection: t.field({
+      type: CollectionType,
+      description: "Loaded in one batch for all the records of a response.",
+      resolve: (r, _, ctx) => collectionOfRecord(ctx, r),
+    }),
     externalId: t.exposeString("externalId", { nullable: true }),
     externalSource: t.exposeString("externalSource", { nullable: true }),
     data: t.expose("data", { type: "JSON" }),

@@ -28,11 +28,52 @@ import type {
   WriteRefusal,
 } from "./record-source.ts";
 
-// Column names as stored, aliased to the Prisma model's field names so GraphQL's Prisma types apply to our rows.
-const SYSTEM_COLUMNS = Prisma.sql`id::text AS id, workspace_id AS "workspaceId", collection_id AS "collectionId",
-  external_id AS "externalId", external_source AS "externalSource", version, archived, cancelled,
-  created_at AS "createdAt", updated_at AS "updatedAt", deleted_at AS "deletedAt"`;
-const COLUMNS = Prisma.sql`${SYSTEM_COLUMNS}, data`;
+// Column names as stored and the Prisma model's field names, so GraphQL's Prisma types apply to our rows.
+const RECORD_FIELDS = {
+  id: "id",
+  workspace_id: "workspaceId",
+  collection_id: "collectionId",
+  external_id: "externalId",
+  external_source: "externalSource",
+  version: "version",
+  archived: "archived",
+  cancelled: "cancelled",
+  created_at: "createdAt",
+  updated_at: "updatedAt",
+  deleted_at: "deletedAt",
+} as const;
+
+/**
+ * A record's columns from table alias `alias`, named `<prefix><field>`: a prefix keeps them apart from another
+ * table's in a join (see recordFromColumns).
+ */
+export function recordColumns(alias: string, prefix = "", withData = true): Prisma.Sql {
+  const columns = Object.entries(RECORD_FIELDS).map(([column, field]) => `${alias}.${column} AS "${prefix}${field}"`);
+  if (withData) columns.push(`${alias}.data AS "${prefix}data"`);
+  return Prisma.raw(columns.join(", "));
+}
+
+/** The record whose columns a join selected with `recordColumns(alias, prefix)`. */
+export function recordFromColumns(row: Record<string, unknown>, prefix: string): RecordRow {
+  const at = <T>(field: string) => row[`${prefix}${field}`] as T;
+  return {
+    id: at("id"),
+    workspaceId: at("workspaceId"),
+    collectionId: at("collectionId"),
+    externalId: at("externalId"),
+    externalSource: at("externalSource"),
+    version: at("version"),
+    archived: at("archived"),
+    cancelled: at("cancelled"),
+    createdAt: at("createdAt"),
+    updatedAt: at("updatedAt"),
+    deletedAt: at("deletedAt"),
+    data: at("data"),
+  };
+}
+
+const SYSTEM_COLUMNS = recordColumns("r", "", false);
+const COLUMNS = recordColumns("r");
 
 /** The page statement of a query (exported for tests that EXPLAIN it) and the WHERE clause its total shares. */
 export function compileRecordQuery(ref: CollectionRef, q: RecordQuery) {
@@ -88,6 +129,11 @@ export class NativeRecordSource implements RecordSource {
     return row ?? null;
   }
 
+  getMany(ref: CollectionRef, ids: string[]): Promise<RecordRow[]> {
+    return this.rows<RecordRow>(Prisma.sql`
+      SELECT ${COLUMNS} FROM records r WHERE r.id = ANY(${ids}::uuid[]) AND ${inCollection(ref)} AND r.deleted_at IS NULL`);
+  }
+
   /** One statement for the page, plus one for the total unless the caller asked for none. */
   async query(ref: CollectionRef, q: RecordQuery): Promise<QueryResult> {
     const { page, where, project } = compileRecordQuery(ref, q);
@@ -109,20 +155,8 @@ export class NativeRecordSource implements RecordSource {
     // A new object of one fixed shape per row: deleting the extra columns instead would put every row in V8's slow
     // dictionary mode, and the serialisers read each of them again.
     const items = rows.map((row): RecordRow => {
-      const record: RecordRow & { _search_score?: number } = {
-        id: row.id,
-        workspaceId: row.workspaceId,
-        collectionId: row.collectionId,
-        externalId: row.externalId,
-        externalSource: row.externalSource,
-        version: row.version,
-        archived: row.archived,
-        cancelled: row.cancelled,
-        createdAt: row.createdAt,
-        updatedAt: row.updatedAt,
-        deletedAt: row.deletedAt,
-        data: project ? projectedData(row, project.paths) : row.data,
-      };
+      const record: RecordRow & { _search_score?: number } = recordFromColumns(row, "");
+      if (project) record.data = projectedData(row, project.paths);
       if (row._search_score !== undefined) record._search_score = row._search_score as number;
       return record;
     });
@@ -153,7 +187,7 @@ export class NativeRecordSource implements RecordSource {
     if (command.id !== undefined) return this.upsertById(ref, command, command.id);
     if (command.externalId !== undefined) return this.upsertByExternalId(ref, command, command.externalId);
     const [record] = await this.rows<RecordRow>(Prisma.sql`
-      INSERT INTO records (id, workspace_id, collection_id, data)
+      INSERT INTO records AS r (id, workspace_id, collection_id, data)
       VALUES (${uuidv7()}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${json(command.data)})
       RETURNING ${COLUMNS}`);
     if (!record) throw new Error("INSERT … RETURNING returned no row");
@@ -248,11 +282,21 @@ export class NativeRecordSource implements RecordSource {
     return { ok: false, reason: await this.whyRefused(ref, id, {}) };
   }
 
+  /**
+   * Marks the record deleted and removes its relationships, in one transaction. A link being created concurrently
+   * holds a share lock on this row (see NativeRelationshipStore.upsert): either it commits first and the DELETE
+   * below (a new snapshot) removes it, or it waits, re-checks the row and finds it deleted.
+   */
   async softDelete(ref: CollectionRef, id: string): Promise<DeleteOutcome> {
-    const [deleted] = await this.rows<{ id: string }>(Prisma.sql`
-      UPDATE records AS r SET deleted_at = now(), updated_at = now(), version = r.version + 1
-      WHERE r.id = ${id}::uuid AND ${inCollection(ref)} AND r.deleted_at IS NULL AND NOT r.archived
-      RETURNING r.id::text AS id`);
+    const deleted = await this.db.transaction(async (tx) => {
+      const update = Prisma.sql`
+        UPDATE records AS r SET deleted_at = now(), updated_at = now(), version = r.version + 1
+        WHERE r.id = ${id}::uuid AND ${inCollection(ref)} AND r.deleted_at IS NULL AND NOT r.archived
+        RETURNING r.id`;
+      const [row] = await tx.query(update.text, update.values);
+      if (row) await tx.query("DELETE FROM relationships WHERE source_id = $1::uuid OR target_id = $1::uuid", [id]);
+      return row !== undefined;
+    });
     if (deleted) return { ok: true };
     const [current] = await this.rows<{ archived: boolean }>(Prisma.sql`
       SELECT r.archived FROM records r WHERE r.id = ${id}::uuid AND ${inCollection(ref)} AND r.deleted_at IS NULL`);
@@ -290,7 +334,9 @@ const keyColumnNames = (row: object) => Object.keys(row).filter((k) => /^k\d+$/.
 /** The `data` of a projected row: each selected path (column p0, p1, …) back at its place. */
 function projectedData(row: Record<string, unknown>, paths: PathSegment[][]): Prisma.JsonObject {
   const data: Record<string, unknown> = {};
-  paths.forEach((path, i) => setPath(data, path, row[`p${i}`]));
+  paths.forEach((path, i) => {
+    setPath(data, path, row[`p${i}`]);
+  });
   return data as Prisma.JsonObject;
 }
 

@@ -49,6 +49,8 @@ export type DeleteOutcome = { ok: true } | { ok: false; reason: WriteRefusal | "
  */
 export interface RecordSource {
   get(ref: CollectionRef, id: string): Promise<RecordRow | null>;
+  /** The live records among `ids`, in any order (missing ones are simply absent). */
+  getMany(ref: CollectionRef, ids: string[]): Promise<RecordRow[]>;
   /** One page of matching records, with the last one's sort-key values (for the next cursor). */
   query(ref: CollectionRef, query: RecordQuery): Promise<QueryResult>;
   /** Aggregations over the matching records: one row per group (one row without group_by). */

@@ -23,7 +23,10 @@ export async function seedContacts(t: TestServer, workspace = "crm") {
 }
 
 /** Counts rows straight from the database, to prove a rejected request wrote nothing. */
-export async function countRows(t: TestServer, table: "workspaces" | "collections" | "records"): Promise<number> {
+export async function countRows(
+  t: TestServer,
+  table: "workspaces" | "collections" | "records" | "relationships",
+): Promise<number> {
   const [row] = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
   return row?.n ?? -1;
 }

@@ -1,0 +1,268 @@
+import { conflict, type ErrorDetail, notFound, payloadTooLarge, validationError } from "../errors/app-error.ts";
+import { translateDatabaseError } from "../errors/database-error.ts";
+import type { RecordRow } from "../sources/record-source.ts";
+import type {
+  Direction,
+  Edge,
+  EdgeCursor,
+  RelationshipFilter,
+  RelationshipRow,
+  TraversalQuery,
+} from "../sources/relationships.ts";
+import { authorize } from "./authorize.ts";
+import { requireCollection } from "./collections.ts";
+import type { Context } from "./context.ts";
+import { isRecordId, SLUG } from "./identifiers.ts";
+import { type PageInput, type PageResult, parsePage } from "./page.ts";
+
+/** A relationship type: a short identifier such as `belongs_to`, `blocks` or `crm:owner`. */
+const REL_TYPE = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,99}$/;
+const REL_TYPE_RULE = "must be 1-100 characters of letters, digits, '_', '.', ':' or '-'";
+const DIRECTIONS: readonly Direction[] = ["outgoing", "incoming", "both"];
+
+export interface RelationshipInput {
+  id?: string | null;
+  relType?: unknown;
+  sourceCollection?: unknown;
+  sourceId?: unknown;
+  targetCollection?: unknown;
+  targetId?: unknown;
+  data?: unknown;
+}
+
+/** The field names clients send (REST's snake_case), so error paths point at what they wrote. */
+const PATHS = {
+  id: "id",
+  relType: "rel_type",
+  sourceCollection: "source_collection",
+  sourceId: "source_id",
+  targetCollection: "target_collection",
+  targetId: "target_id",
+  data: "data",
+} as const;
+
+const isString = (value: unknown): value is string => typeof value === "string";
+
+function checkInput(input: RelationshipInput): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  if (input.id != null && !(isString(input.id) && isRecordId(input.id))) {
+    details.push({ path: PATHS.id, message: "must be a UUID" });
+  }
+  if (!isString(input.relType) || !REL_TYPE.test(input.relType)) {
+    details.push({ path: PATHS.relType, message: `is required and ${REL_TYPE_RULE}` });
+  }
+  for (const key of ["sourceCollection", "targetCollection"] as const) {
+    const value = input[key];
+    if (!isString(value) || !SLUG.test(value)) details.push({ path: PATHS[key], message: "must be a collection id" });
+  }
+  for (const key of ["sourceId", "targetId"] as const) {
+    const value = input[key];
+    if (!isString(value) || !isRecordId(value)) details.push({ path: PATHS[key], message: "must be a record UUID" });
+  }
+  if (input.data != null && (typeof input.data !== "object" || Array.isArray(input.data))) {
+    details.push({ path: PATHS.data, message: "must be a JSON object" });
+  }
+  return details;
+}
+
+/**
+ * Creates or updates a link: by `id` when given, else by (source, rel_type, target), so repeating a PUT never makes
+ * a second link. Both ends must be live records of this workspace.
+ */
+export async function upsertRelationship(
+  ctx: Context,
+  workspaceId: string,
+  input: RelationshipInput,
+): Promise<{ relationship: RelationshipRow; created: boolean }> {
+  authorize(ctx, "write", "relationships", workspaceId);
+  const details = checkInput(input);
+  if (details.length) throw validationError("Invalid relationship", details);
+  const data = (input.data ?? {}) as object;
+  const bytes = Buffer.byteLength(JSON.stringify(data));
+  if (bytes > ctx.limits.maxRecordBytes) {
+    throw payloadTooLarge(`Relationship data is ${bytes} bytes; the limit is ${ctx.limits.maxRecordBytes}`);
+  }
+  const source = { collection: input.sourceCollection as string, id: (input.sourceId as string).toLowerCase() };
+  const target = { collection: input.targetCollection as string, id: (input.targetId as string).toLowerCase() };
+  const id = input.id != null ? input.id.toLowerCase() : undefined;
+  const outcome = await ctx.relationships
+    .upsert(workspaceId, { id, relType: input.relType as string, source, target, data })
+    .catch((error: unknown) =>
+      translateDatabaseError(error, {
+        unique: () =>
+          conflict(`A '${input.relType}' relationship from '${source.id}' to '${target.id}' already exists`, [
+            { path: PATHS.id, message: "the same source, type and target are linked under another id" },
+          ]),
+        // The ends were checked under a lock; only a collection deleted in between gets here.
+        foreignKey: () => notFound("A collection of this relationship no longer exists"),
+      }),
+    );
+  if (outcome.ok) return outcome;
+  if (outcome.reason === "id_bound") {
+    throw conflict(`Relationship '${id}' already links other records or has another type`, [
+      { path: PATHS.id, message: "an existing relationship's ends and type cannot change; delete it instead" },
+    ]);
+  }
+  throw notFound(
+    `Relationship ${outcome.missing.join(" and ")} not found in workspace '${workspaceId}'`,
+    outcome.missing.map((end) => {
+      const { collection, id: recordId } = end === "source" ? source : target;
+      return { path: `${end}_id`, message: `no record '${recordId}' in collection '${collection}'` };
+    }),
+  );
+}
+
+export async function getRelationship(ctx: Context, workspaceId: string, id: string): Promise<RelationshipRow> {
+  authorize(ctx, "read", "relationships", workspaceId);
+  const relationship = isRecordId(id) ? await ctx.relationships.get(workspaceId, id.toLowerCase()) : null;
+  if (!relationship) throw notFound(`Relationship '${id}' not found in workspace '${workspaceId}'`);
+  return relationship;
+}
+
+export async function deleteRelationship(ctx: Context, workspaceId: string, id: string): Promise<void> {
+  authorize(ctx, "write", "relationships", workspaceId);
+  const deleted = isRecordId(id) && (await ctx.relationships.delete(workspaceId, id.toLowerCase()));
+  if (!deleted) throw notFound(`Relationship '${id}' not found in workspace '${workspaceId}'`);
+}
+
+export interface ListRelationshipsInput extends PageInput {
+  type?: string | null;
+  sourceCollection?: string | null;
+  sourceId?: string | null;
+  targetCollection?: string | null;
+  targetId?: string | null;
+}
+
+/** Every relationship of the workspace matching the given ends and type, oldest first. */
+export async function listRelationships(
+  ctx: Context,
+  workspaceId: string,
+  input: ListRelationshipsInput = {},
+): Promise<PageResult<RelationshipRow>> {
+  authorize(ctx, "read", "relationships", workspaceId);
+  const page = parsePage(input);
+  const details: ErrorDetail[] = [];
+  const filter: RelationshipFilter = {};
+  if (input.type != null) {
+    if (REL_TYPE.test(input.type)) filter.relType = input.type;
+    else details.push({ path: "type", message: REL_TYPE_RULE });
+  }
+  for (const key of ["sourceCollection", "targetCollection"] as const) {
+    const value = input[key];
+    if (value == null) continue;
+    if (SLUG.test(value)) filter[key] = value;
+    else details.push({ path: PATHS[key], message: "must be a collection id" });
+  }
+  for (const key of ["sourceId", "targetId"] as const) {
+    const value = input[key];
+    if (value == null) continue;
+    if (isRecordId(value)) filter[key] = value.toLowerCase();
+    else details.push({ path: PATHS[key], message: "must be a record UUID" });
+  }
+  if (details.length) throw validationError("Invalid relationship filter", details);
+  const { items, total } = await ctx.relationships.list(workspaceId, filter, page);
+  return { items, total, ...page };
+}
+
+export interface TraversalInput extends PageInput {
+  type?: string | null;
+  direction?: string | null;
+  /** `endCursor` / `next_cursor` of the previous page. */
+  after?: string | null;
+  /** Count every matching link (REST's meta.total); GraphQL pages by cursor and does not. */
+  total?: boolean;
+}
+
+export interface Traversal {
+  edges: Edge[];
+  /** null unless asked for. */
+  total: number | null;
+  limit: number;
+  offset: number;
+  hasMore: boolean;
+  /** Pass as `after` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
+
+export function encodeEdgeCursor(relationship: RelationshipRow): string {
+  const position: EdgeCursor = { createdAt: relationship.createdAt.toISOString(), id: relationship.id };
+  return Buffer.from(JSON.stringify(position)).toString("base64url");
+}
+
+function decodeEdgeCursor(cursor: string): EdgeCursor {
+  try {
+    const { createdAt, id } = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Partial<EdgeCursor>;
+    if (isString(createdAt) && !Number.isNaN(Date.parse(createdAt)) && isString(id) && isRecordId(id)) {
+      return { createdAt, id };
+    }
+  } catch {
+    // Falls through to the error below.
+  }
+  throw validationError("Invalid cursor", [{ path: "after", message: "is not a cursor returned by this API" }]);
+}
+
+function parseTraversal(input: TraversalInput): TraversalQuery {
+  const page = parsePage(input);
+  const details: ErrorDetail[] = [];
+  if (input.type != null && !REL_TYPE.test(input.type)) details.push({ path: "type", message: REL_TYPE_RULE });
+  const direction = (input.direction ?? "both") as Direction;
+  if (!DIRECTIONS.includes(direction)) {
+    details.push({ path: "direction", message: "must be 'outgoing', 'incoming' or 'both'" });
+  }
+  if (input.after != null && page.offset !== 0) details.push({ path: "offset", message: "must be 0 with after" });
+  if (details.length) throw validationError("Invalid relationship query", details);
+  return {
+    relType: input.type ?? undefined,
+    direction,
+    ...page,
+    ...(input.after != null ? { after: decodeEdgeCursor(input.after) } : {}),
+    total: input.total === true,
+  };
+}
+
+/**
+ * A record's links (by type and direction) with the record at each one's other end, oldest link first. Loads go
+ * through the request's DataLoaders, so GraphQL asking this for many records at once costs one statement.
+ */
+export async function traverseRelationships(
+  ctx: Context,
+  workspaceId: string,
+  collectionId: string,
+  recordId: string,
+  input: TraversalInput = {},
+): Promise<Traversal> {
+  authorize(ctx, "read", "relationships", workspaceId);
+  // The other ends are records: reading them needs the same grant as reading them directly.
+  authorize(ctx, "read", "records", workspaceId);
+  const query = parseTraversal(input);
+  const page = isRecordId(recordId)
+    ? await ctx.loaders.edges.load({ workspaceId, recordId: recordId.toLowerCase(), ...query })
+    : null;
+  if (!page || page.collectionId !== collectionId) {
+    await requireCollection(ctx, workspaceId, collectionId);
+    throw notFound(`Record '${recordId}' not found in collection '${collectionId}'`);
+  }
+  const last = page.edges.at(-1);
+  return {
+    edges: page.edges,
+    total: page.total,
+    limit: query.limit,
+    offset: query.offset,
+    hasMore: page.hasMore,
+    nextCursor: page.hasMore && last ? encodeEdgeCursor(last.relationship) : null,
+  };
+}
+
+/** The record at one end of a relationship (null when it was deleted since). */
+export async function relationshipEnd(
+  ctx: Context,
+  relationship: RelationshipRow,
+  end: "source" | "target",
+): Promise<RecordRow | null> {
+  authorize(ctx, "read", "records", relationship.workspaceId);
+  const [collectionId, id] =
+    end === "source"
+      ? [relationship.sourceCollection, relationship.sourceId]
+      : [relationship.targetCollection, relationship.targetId];
+  return ctx.loaders.record.load({ workspaceId: relationship.workspaceId, collectionId, id });
+}
