@@ -49,10 +49,23 @@ export async function startServer(
     throw error;
   }
 
+  const collections = new CollectionCache(config.collectionCacheMs, {
+    // PGlite: this process makes every change. PostgreSQL: coherent once listening to the other instances.
+    coherent: !db.invalidations,
+    publish: db.invalidations && ((key) => db.invalidations?.publish(key) ?? Promise.resolve()),
+  });
+  await db.invalidations?.listen({
+    onMessage: (key) => collections.receive(key),
+    onCoherent: (coherent) => {
+      collections.setCoherent(coherent);
+      if (!coherent) logger.warn("lost the invalidation channel; caching collection definitions briefly until back");
+    },
+  });
+
   const services: Services = {
     prisma: db.prisma,
     schemas: new SchemaRegistry(),
-    collections: new CollectionCache(config.collectionCacheMs),
+    collections,
     records: new NativeRecordSource(db.sql, { concurrentIndexBuilds: db.backend === "postgres" }),
     relationships: new RelationshipStore(db.sql),
     limits: { maxRecordBytes: config.maxBodyBytes },

@@ -5,6 +5,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.ts";
+import { type Invalidations, postgresInvalidations } from "./invalidations.ts";
 import { applyMigrations, readMigrations } from "./migrate.ts";
 import { PGLITE_EXTENSIONS } from "./pglite-extensions.ts";
 import { pgliteSession, pgPoolSession, pgSession, type SqlSession } from "./sql-session.ts";
@@ -19,6 +20,8 @@ export interface Database {
   sql: SqlSession;
   /** Applies pending migrations; returns the names applied. */
   migrate(): Promise<string[]>;
+  /** How instances sharing this database tell each other about changes; absent on PGlite (one process). */
+  invalidations?: Invalidations;
   /** Throws when the database cannot answer a trivial query (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -40,10 +43,12 @@ function openPostgres(url: string): Database {
   // A dropped idle connection must not crash the process; the pool replaces it on the next checkout.
   pool.on("error", () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool), errorFormat: "minimal" });
+  const invalidations = postgresInvalidations(url, pool);
   return {
     backend: "postgres",
     prisma,
     sql: pgPoolSession(pool),
+    invalidations,
     async migrate() {
       const client = await pool.connect();
       try {
@@ -56,6 +61,7 @@ function openPostgres(url: string): Database {
       await pool.query("SELECT 1");
     },
     async close() {
+      await invalidations.close();
       await prisma.$disconnect();
       if (!pool.ended) await pool.end();
     },

@@ -28,11 +28,12 @@ const COLUMNS =
 export async function requireCollection(ctx: Context, workspaceId: string, id: string): Promise<Collection> {
   const cached = ctx.collections.get(workspaceId, id);
   if (cached) return cached;
+  const snapshot = ctx.collections.snapshot();
   const collection = SLUG.test(id)
     ? await ctx.prisma.collection.findUnique({ where: { workspaceId_id: { workspaceId, id } } })
     : null;
   if (collection) {
-    ctx.collections.set(collection);
+    ctx.collections.set(collection, snapshot);
     return collection;
   }
   await requireWorkspace(ctx, workspaceId);
@@ -106,7 +107,7 @@ export async function upsertCollection(
     translateDatabaseError(error, { foreignKey: () => notFound(`Workspace '${workspaceId}' not found`) }),
   );
   if (!collection) throw new Error("collection upsert returned no row");
-  ctx.collections.invalidate(workspaceId, id);
+  await ctx.collections.invalidate(workspaceId, id);
   await ctx.records.dropIndexes(ref, keep);
   return { collection, created: collection.version === 1 };
 }
@@ -117,7 +118,7 @@ export async function deleteCollection(ctx: Context, workspaceId: string, id: st
   const { count } = SLUG.test(id)
     ? await ctx.prisma.collection.deleteMany({ where: { workspaceId, id } })
     : { count: 0 };
-  ctx.collections.invalidate(workspaceId, id);
+  await ctx.collections.invalidate(workspaceId, id);
   if (count === 0) {
     await requireWorkspace(ctx, workspaceId);
     throw notFound(`Collection '${id}' not found in workspace '${workspaceId}'`);

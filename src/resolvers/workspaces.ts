@@ -124,7 +124,7 @@ export async function deleteWorkspace(ctx: Context, id: string): Promise<void> {
   if (!SLUG.test(id)) throw notFound(`Workspace '${id}' not found`);
   const collections = await ctx.prisma.collection.findMany({ where: { workspaceId: id }, select: { id: true } });
   const { count } = await ctx.prisma.workspace.deleteMany({ where: { id } });
-  ctx.collections.invalidate(id);
+  await ctx.collections.invalidate(id);
   if (count === 0) throw notFound(`Workspace '${id}' not found`);
   for (const c of collections) await ctx.records.dropIndexes({ workspaceId: id, collectionId: c.id });
 }
