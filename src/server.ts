@@ -72,7 +72,12 @@ export async function startServer(
   };
   const app = buildApp({
     services,
-    authenticate: createAuthenticator(admin.token),
+    authenticate: createAuthenticator(admin.token, {
+      byHash: (tokenHash) => db.prisma.apiToken.findUnique({ where: { tokenHash } }),
+      touch: async (id) => {
+        await db.prisma.apiToken.update({ where: { id }, data: { lastUsedAt: new Date() } });
+      },
+    }),
     logger,
     maxBodyBytes: config.maxBodyBytes,
     ping: () => db.ping(),

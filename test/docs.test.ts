@@ -11,7 +11,7 @@ const apiDoc = await readFile(new URL("../docs/api.md", import.meta.url), "utf8"
 async function registeredRoutes(): Promise<string[]> {
   const app = buildApp({
     services: {} as Services,
-    authenticate: () => ({ kind: "admin" }),
+    authenticate: async () => ({ kind: "admin" }),
     logger: createLogger("silent"),
     maxBodyBytes: 1024,
     ping: async () => {},

@@ -43,7 +43,7 @@ export const validationError = (message: string, details: ErrorDetail[] = []) =>
 export const notFound = (message: string, details: ErrorDetail[] = []) => new AppError("NOT_FOUND", message, details);
 export const conflict = (message: string, details: ErrorDetail[] = []) => new AppError("CONFLICT", message, details);
 export const unauthorized = (message = "Missing or invalid bearer token") => new AppError("UNAUTHORIZED", message);
-export const forbidden = (message: string) => new AppError("FORBIDDEN", message);
+export const forbidden = (message: string, details: ErrorDetail[] = []) => new AppError("FORBIDDEN", message, details);
 export const payloadTooLarge = (message: string) => new AppError("PAYLOAD_TOO_LARGE", message);
 
 export const INTERNAL_MESSAGE = "Unexpected server error";

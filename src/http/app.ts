@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
-import type { Principal } from "../auth/authenticate.ts";
+import type { Authenticate } from "../auth/authenticate.ts";
 import { AppError, notFound } from "../errors/app-error.ts";
 import { type Context, createContext, type Services } from "../resolvers/context.ts";
 import { restErrorHandler, sendError } from "../rest/error-handler.ts";
@@ -17,7 +17,7 @@ declare module "fastify" {
 
 export interface AppOptions {
   services: Services;
-  authenticate: (authorization: string | undefined) => Principal;
+  authenticate: Authenticate;
   logger: Logger;
   maxBodyBytes: number;
   /** Readiness: throws when the database cannot answer. */
@@ -78,7 +78,7 @@ export function buildApp(options: AppOptions) {
     api.addHook("onRequest", async (req, reply) => {
       if (req.url.startsWith("/graphql") && isGraphiqlPage(req)) return;
       try {
-        const principal = options.authenticate(req.headers.authorization);
+        const principal = await options.authenticate(req.headers.authorization);
         req.ctx = createContext(options.services, { principal, requestId: req.id, log: req.log });
       } catch (error) {
         if (!(error instanceof AppError)) throw error;

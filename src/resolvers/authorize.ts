@@ -1,14 +1,122 @@
+import { type Action, allows, type Environment, needsEnvironment, type Resource } from "../auth/grants.ts";
 import { forbidden } from "../errors/app-error.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
 import type { Context } from "./context.ts";
 
-export type Resource = "workspaces" | "collections" | "records" | "relationships";
-export type Action = "read" | "write";
+export type { Action, Resource };
+
+/** The workspace's environment, read once per request and only for grants that restrict environments. */
+async function environmentOf(ctx: Context, workspaceId: string): Promise<Environment | undefined> {
+  const workspace = await ctx.loaders.workspace.load(workspaceId);
+  return (workspace?.environment as Environment | undefined) ?? undefined;
+}
+
+/** Whether the caller may do `action` on `resource` in that workspace (and collection); never throws. */
+export async function can(
+  ctx: Context,
+  action: Action,
+  resource: Resource,
+  workspaceId?: string,
+  collectionId?: string,
+): Promise<boolean> {
+  const { principal } = ctx;
+  if (principal.kind === "admin") return true;
+  const environment =
+    workspaceId !== undefined && needsEnvironment(principal.grants) ? await environmentOf(ctx, workspaceId) : undefined;
+  return allows(principal.grants, { action, resource, workspaceId, collectionId, environment });
+}
 
 /**
- * The single permission check every operation calls before touching data. Only the root admin exists for now, and
- * it may do everything; scoped grants will plug in here without changing any caller.
+ * The single permission check every operation calls before touching data: the root admin may do everything, a
+ * token what one of its grants covers (docs/security.md). REST and GraphQL, nested fields and loaders included,
+ * all come through here.
  */
-export function authorize(ctx: Context, action: Action, resource: Resource, _workspaceId?: string): void {
-  if (ctx.principal.kind === "admin") return;
-  throw forbidden(`Token lacks ${action}:${resource}`);
+export async function authorize(
+  ctx: Context,
+  action: Action,
+  resource: Resource,
+  workspaceId?: string,
+  collectionId?: string,
+): Promise<void> {
+  if (await can(ctx, action, resource, workspaceId, collectionId)) return;
+  const where = [workspaceId && `workspace '${workspaceId}'`, collectionId && `collection '${collectionId}'`]
+    .filter(Boolean)
+    .join(", ");
+  throw forbidden(`Token lacks ${action}:${resource}${where ? ` on ${where}` : ""}`);
+}
+
+/** The caller's grants holding `action:resource` (all of them `*`-permitted ones included); null for the admin. */
+function grantsFor(ctx: Context, action: Action, resource: Resource) {
+  const { principal } = ctx;
+  if (principal.kind === "admin") return null;
+  return principal.grants.filter((g) => g.permissions.includes("*") || g.permissions.includes(`${action}:${resource}`));
+}
+
+/**
+ * Which workspaces a list may show: undefined for all of them, else a filter (ids and environments per grant), so
+ * a token never learns that other workspaces exist. 403 when no grant allows reading any workspace.
+ */
+export function workspaceScope(
+  ctx: Context,
+): Array<{ id?: { in: string[] }; environment?: { in: string[] } }> | undefined {
+  const grants = grantsFor(ctx, "read", "workspaces");
+  if (grants === null) return undefined;
+  if (grants.length === 0) throw forbidden("Token lacks read:workspaces");
+  if (grants.some((g) => g.scope.workspaces.includes("*") && !g.scope.environments)) return undefined;
+  return grants.map((g) => ({
+    ...(g.scope.workspaces.includes("*") ? {} : { id: { in: g.scope.workspaces } }),
+    ...(g.scope.environments ? { environment: { in: g.scope.environments } } : {}),
+  }));
+}
+
+/**
+ * Which collections of a workspace the caller may `action`: undefined for all, else their ids. 403 when no grant
+ * covers the workspace at all.
+ */
+export async function collectionScope(
+  ctx: Context,
+  action: Action,
+  resource: Resource,
+  workspaceId: string,
+): Promise<string[] | undefined> {
+  const grants = grantsFor(ctx, action, resource);
+  if (grants === null) return undefined;
+  const environment = needsEnvironment(grants) ? await environmentOf(ctx, workspaceId) : undefined;
+  const covering = grants.filter(
+    (g) =>
+      (g.scope.workspaces.includes("*") || g.scope.workspaces.includes(workspaceId)) &&
+      (!g.scope.environments || (environment !== undefined && g.scope.environments.includes(environment))),
+  );
+  if (covering.length === 0) throw forbidden(`Token lacks ${action}:${resource} on workspace '${workspaceId}'`);
+  if (covering.some((g) => !g.scope.collections)) return undefined;
+  return [...new Set(covering.flatMap((g) => g.scope.collections ?? []))];
+}
+
+/**
+ * Prisma filters for nested GraphQL relations (Workspace.collections, Collection.records, recordCount), which
+ * Prisma resolves in its own queries rather than through our resolvers: they restrict to what the caller's grants
+ * cover, so a nested field can never show more than the top-level operation would. undefined for the admin.
+ */
+export function readableCollections(ctx: Context): Prisma.CollectionWhereInput | undefined {
+  const grants = grantsFor(ctx, "read", "collections");
+  if (grants === null) return undefined;
+  return {
+    OR: grants.map((g) => ({
+      ...(g.scope.workspaces.includes("*") ? {} : { workspaceId: { in: g.scope.workspaces } }),
+      ...(g.scope.collections ? { id: { in: g.scope.collections } } : {}),
+      ...(g.scope.environments ? { workspace: { environment: { in: g.scope.environments } } } : {}),
+    })),
+  };
+}
+
+export function readableRecords(ctx: Context): Prisma.RecordWhereInput | undefined {
+  const grants = grantsFor(ctx, "read", "records");
+  if (grants === null) return undefined;
+  return {
+    OR: grants.map((g) => ({
+      ...(g.scope.workspaces.includes("*") ? {} : { workspaceId: { in: g.scope.workspaces } }),
+      ...(g.scope.collections ? { collectionId: { in: g.scope.collections } } : {}),
+      ...(g.scope.environments ? { collection: { workspace: { environment: { in: g.scope.environments } } } } : {}),
+    })),
+  };
 }

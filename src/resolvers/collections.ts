@@ -2,7 +2,7 @@ import { type ErrorDetail, notFound, validationError } from "../errors/app-error
 import { translateDatabaseError } from "../errors/database-error.ts";
 import { type Collection, Prisma } from "../generated/prisma/client.ts";
 import type { RecordRow } from "../sources/record-source.ts";
-import { authorize } from "./authorize.ts";
+import { authorize, collectionScope } from "./authorize.ts";
 import type { Context } from "./context.ts";
 import { displayFieldProblems, SLUG, slugProblem } from "./identifiers.ts";
 import { type PageInput, type PageResult, parsePage } from "./page.ts";
@@ -45,9 +45,9 @@ export async function listCollections(
   workspaceId: string,
   input: PageInput = {},
 ): Promise<PageResult<Collection>> {
-  authorize(ctx, "read", "collections", workspaceId);
+  const visible = await collectionScope(ctx, "read", "collections", workspaceId);
   const page = parsePage(input);
-  const where = { workspaceId };
+  const where: Prisma.CollectionWhereInput = { workspaceId, ...(visible ? { id: { in: visible } } : {}) };
   const [items, total] = await Promise.all([
     ctx.prisma.collection.findMany({ where, orderBy: { id: "asc" }, take: page.limit, skip: page.offset }),
     ctx.prisma.collection.count({ where }),
@@ -58,7 +58,7 @@ export async function listCollections(
 }
 
 export async function getCollection(ctx: Context, workspaceId: string, id: string): Promise<Collection> {
-  authorize(ctx, "read", "collections", workspaceId);
+  await authorize(ctx, "read", "collections", workspaceId, id);
   return requireCollection(ctx, workspaceId, id);
 }
 
@@ -84,7 +84,7 @@ export async function upsertCollection(
   id: string,
   input: UpsertCollectionInput,
 ): Promise<{ collection: Collection; created: boolean }> {
-  authorize(ctx, "write", "collections", workspaceId);
+  await authorize(ctx, "write", "collections", workspaceId, id);
   const details = checkFields(id, input);
   if (details.length) throw validationError("Invalid collection", details);
   compileSchema(input.jsonSchema);
@@ -114,7 +114,7 @@ export async function upsertCollection(
 
 /** Removes the collection and all its records in one statement (foreign-key cascade). */
 export async function deleteCollection(ctx: Context, workspaceId: string, id: string): Promise<void> {
-  authorize(ctx, "write", "collections", workspaceId);
+  await authorize(ctx, "write", "collections", workspaceId, id);
   const { count } = SLUG.test(id)
     ? await ctx.prisma.collection.deleteMany({ where: { workspaceId, id } })
     : { count: 0 };
@@ -128,7 +128,7 @@ export async function deleteCollection(ctx: Context, workspaceId: string, id: st
 
 /** The collection a record belongs to, batched per request (GraphQL's Record.collection). */
 export async function collectionOfRecord(ctx: Context, record: RecordRow): Promise<Collection> {
-  authorize(ctx, "read", "collections", record.workspaceId);
+  await authorize(ctx, "read", "collections", record.workspaceId, record.collectionId);
   const collection = await ctx.loaders.collection.load({ workspaceId: record.workspaceId, id: record.collectionId });
   // The record's foreign key cascades from its collection: only a deletion racing this request gets here.
   if (!collection) throw notFound(`Collection '${record.collectionId}' not found`);

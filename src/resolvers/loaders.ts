@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import type { Collection, PrismaClient } from "../generated/prisma/client.ts";
+import type { Collection, PrismaClient, Workspace } from "../generated/prisma/client.ts";
 import type { RecordRow, RecordSource } from "../sources/record-source.ts";
 import type { EdgePage, RelationshipStore, TraversalQuery } from "../sources/relationships.ts";
 
@@ -29,6 +29,7 @@ export interface Loaders {
   /** null when the record is not live (the same statement checks it). */
   edges: DataLoader<EdgesKey, EdgePage | null, string>;
   collection: DataLoader<CollectionKey, Collection | null, string>;
+  workspace: DataLoader<string, Workspace | null>;
 }
 
 /** Splits a batch into groups of keys with equal `group(key)`, each one call to the store. */
@@ -102,5 +103,10 @@ export function createLoaders(sources: {
     { cacheKeyFn: (k) => `${k.workspaceId}/${k.id}` },
   );
 
-  return { record, edges, collection };
+  const workspace = new DataLoader<string, Workspace | null>(async (ids) => {
+    const found = await sources.prisma.workspace.findMany({ where: { id: { in: [...ids] } } });
+    return ids.map((id) => found.find((w) => w.id === id) ?? null);
+  });
+
+  return { record, edges, collection, workspace };
 }

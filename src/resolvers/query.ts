@@ -34,7 +34,7 @@ export async function queryRecords(
   collectionId: string,
   input: RecordQueryInput = {},
 ): Promise<RecordQueryPage> {
-  authorize(ctx, "read", "records", workspaceId);
+  await authorize(ctx, "read", "records", workspaceId, collectionId);
   const page = parsePage(input);
   const collection = await requireCollection(ctx, workspaceId, collectionId);
   const parts = parseQueryParts(input, collection.jsonSchema);
@@ -88,7 +88,7 @@ export async function aggregateRecords(
   collectionId: string,
   input: AggregateInput,
 ): Promise<AggregateResult> {
-  authorize(ctx, "read", "records", workspaceId);
+  await authorize(ctx, "read", "records", workspaceId, collectionId);
   const collection = await requireCollection(ctx, workspaceId, collectionId);
   const query = parseAggregate(input, collection.jsonSchema);
   const rows = await ctx.records.aggregate({ workspaceId, collectionId }, query);

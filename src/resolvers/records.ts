@@ -104,7 +104,7 @@ function checkUpsertFields(input: UpsertRecordInput): ErrorDetail[] {
 }
 
 export async function getRecord(ctx: Context, workspaceId: string, collectionId: string, id: string) {
-  authorize(ctx, "read", "records", workspaceId);
+  await authorize(ctx, "read", "records", workspaceId, collectionId);
   const record = isRecordId(id) ? await ctx.records.get(refById(workspaceId, collectionId), id.toLowerCase()) : null;
   if (record) return record;
   await requireCollection(ctx, workspaceId, collectionId);
@@ -121,7 +121,7 @@ export async function upsertRecord(
   collectionId: string,
   input: UpsertRecordInput,
 ): Promise<{ record: RecordRow; created: boolean }> {
-  authorize(ctx, "write", "records", workspaceId);
+  await authorize(ctx, "write", "records", workspaceId, collectionId);
   const details = checkUpsertFields(input);
   if (details.length) throw validationError("Invalid record", details);
   const collection = await requireCollection(ctx, workspaceId, collectionId);
@@ -163,7 +163,7 @@ export async function patchRecord(
   id: string,
   input: PatchRecordInput,
 ): Promise<RecordRow> {
-  authorize(ctx, "write", "records", workspaceId);
+  await authorize(ctx, "write", "records", workspaceId, collectionId);
   if (!isPlainObject(input.data)) {
     throw validationError("Patch data must be a JSON object", [{ path: "data", message: "must be an object" }]);
   }
@@ -187,7 +187,7 @@ export async function patchRecord(
 }
 
 export async function deleteRecord(ctx: Context, workspaceId: string, collectionId: string, id: string) {
-  authorize(ctx, "write", "records", workspaceId);
+  await authorize(ctx, "write", "records", workspaceId, collectionId);
   const outcome = isRecordId(id)
     ? await ctx.records.softDelete(refById(workspaceId, collectionId), id.toLowerCase())
     : ({ ok: false, reason: "missing" } as const);
@@ -204,7 +204,7 @@ export async function flagRecord(
   id: string,
   flag: "archived" | "cancelled",
 ): Promise<RecordRow> {
-  authorize(ctx, "write", "records", workspaceId);
+  await authorize(ctx, "write", "records", workspaceId, collectionId);
   const outcome = isRecordId(id)
     ? await ctx.records.setFlag(refById(workspaceId, collectionId), id.toLowerCase(), flag)
     : ({ ok: false, reason: "missing" } as const);

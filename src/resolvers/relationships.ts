@@ -9,7 +9,7 @@ import type {
   RelationshipRow,
   TraversalQuery,
 } from "../sources/relationships.ts";
-import { authorize } from "./authorize.ts";
+import { authorize, can, collectionScope } from "./authorize.ts";
 import { requireCollection } from "./collections.ts";
 import type { Context } from "./context.ts";
 import { isRecordId, SLUG } from "./identifiers.ts";
@@ -74,9 +74,11 @@ export async function upsertRelationship(
   workspaceId: string,
   input: RelationshipInput,
 ): Promise<{ relationship: RelationshipRow; created: boolean }> {
-  authorize(ctx, "write", "relationships", workspaceId);
   const details = checkInput(input);
   if (details.length) throw validationError("Invalid relationship", details);
+  // A link touches both ends: the grant must cover relationships in both collections.
+  await authorize(ctx, "write", "relationships", workspaceId, input.sourceCollection as string);
+  await authorize(ctx, "write", "relationships", workspaceId, input.targetCollection as string);
   const data = (input.data ?? {}) as object;
   const bytes = Buffer.byteLength(JSON.stringify(data));
   if (bytes > ctx.limits.maxRecordBytes) {
@@ -112,16 +114,32 @@ export async function upsertRelationship(
   );
 }
 
-export async function getRelationship(ctx: Context, workspaceId: string, id: string): Promise<RelationshipRow> {
-  authorize(ctx, "read", "relationships", workspaceId);
+/** Whether the caller may `action` relationships in both collections this one links. */
+async function mayTouch(ctx: Context, action: "read" | "write", r: RelationshipRow): Promise<boolean> {
+  return (
+    (await can(ctx, action, "relationships", r.workspaceId, r.sourceCollection)) &&
+    (await can(ctx, action, "relationships", r.workspaceId, r.targetCollection))
+  );
+}
+
+/** One relationship; one the caller may not see answers 404, as if it did not exist. */
+async function visibleRelationship(ctx: Context, workspaceId: string, id: string, action: "read" | "write") {
+  // 403 when no grant covers relationships in this workspace at all; per-collection refusals look like a 404.
+  await collectionScope(ctx, action, "relationships", workspaceId);
   const relationship = isRecordId(id) ? await ctx.relationships.get(workspaceId, id.toLowerCase()) : null;
-  if (!relationship) throw notFound(`Relationship '${id}' not found in workspace '${workspaceId}'`);
+  if (!relationship || !(await mayTouch(ctx, action, relationship))) {
+    throw notFound(`Relationship '${id}' not found in workspace '${workspaceId}'`);
+  }
   return relationship;
 }
 
+export function getRelationship(ctx: Context, workspaceId: string, id: string): Promise<RelationshipRow> {
+  return visibleRelationship(ctx, workspaceId, id, "read");
+}
+
 export async function deleteRelationship(ctx: Context, workspaceId: string, id: string): Promise<void> {
-  authorize(ctx, "write", "relationships", workspaceId);
-  const deleted = isRecordId(id) && (await ctx.relationships.delete(workspaceId, id.toLowerCase()));
+  const relationship = await visibleRelationship(ctx, workspaceId, id, "write");
+  const deleted = await ctx.relationships.delete(workspaceId, relationship.id);
   if (!deleted) throw notFound(`Relationship '${id}' not found in workspace '${workspaceId}'`);
 }
 
@@ -139,10 +157,10 @@ export async function listRelationships(
   workspaceId: string,
   input: ListRelationshipsInput = {},
 ): Promise<PageResult<RelationshipRow>> {
-  authorize(ctx, "read", "relationships", workspaceId);
+  const visible = await collectionScope(ctx, "read", "relationships", workspaceId);
   const page = parsePage(input);
   const details: ErrorDetail[] = [];
-  const filter: RelationshipFilter = {};
+  const filter: RelationshipFilter = visible ? { collections: visible } : {};
   if (input.type != null) {
     if (REL_TYPE.test(input.type)) filter.relType = input.type;
     else details.push({ path: "type", message: REL_TYPE_RULE });
@@ -231,9 +249,7 @@ export async function traverseRelationships(
   recordId: string,
   input: TraversalInput = {},
 ): Promise<Traversal> {
-  authorize(ctx, "read", "relationships", workspaceId);
-  // The other ends are records: reading them needs the same grant as reading them directly.
-  authorize(ctx, "read", "records", workspaceId);
+  await authorize(ctx, "read", "relationships", workspaceId, collectionId);
   const query = parseTraversal(input);
   const page = isRecordId(recordId)
     ? await ctx.loaders.edges.load({ workspaceId, recordId: recordId.toLowerCase(), ...query })
@@ -242,9 +258,18 @@ export async function traverseRelationships(
     await requireCollection(ctx, workspaceId, collectionId);
     throw notFound(`Record '${recordId}' not found in collection '${collectionId}'`);
   }
+  // The other ends are records: a link shows only when the caller may read it and the record there, like a
+  // collection the token does not cover, whose records it never sees.
+  const edges = [];
+  for (const edge of page.edges) {
+    const other = edge.record.collectionId;
+    if ((await can(ctx, "read", "records", workspaceId, other)) && (await mayTouch(ctx, "read", edge.relationship))) {
+      edges.push(edge);
+    }
+  }
   const last = page.edges.at(-1);
   return {
-    edges: page.edges,
+    edges,
     total: page.total,
     limit: query.limit,
     offset: query.offset,
@@ -259,10 +284,10 @@ export async function relationshipEnd(
   relationship: RelationshipRow,
   end: "source" | "target",
 ): Promise<RecordRow | null> {
-  authorize(ctx, "read", "records", relationship.workspaceId);
   const [collectionId, id] =
     end === "source"
       ? [relationship.sourceCollection, relationship.sourceId]
       : [relationship.targetCollection, relationship.targetId];
+  await authorize(ctx, "read", "records", relationship.workspaceId, collectionId);
   return ctx.loaders.record.load({ workspaceId: relationship.workspaceId, collectionId, id });
 }

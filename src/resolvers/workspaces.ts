@@ -1,7 +1,7 @@
 import { conflict, type ErrorDetail, notFound, validationError } from "../errors/app-error.ts";
 import { translateDatabaseError } from "../errors/database-error.ts";
-import type { Prisma, Workspace } from "../generated/prisma/client.ts";
-import { authorize } from "./authorize.ts";
+import type { Collection, Prisma, Workspace } from "../generated/prisma/client.ts";
+import { authorize, workspaceScope } from "./authorize.ts";
 import type { Context } from "./context.ts";
 import { displayFieldProblems, RESERVED_WORKSPACE_IDS, SLUG, slugProblem } from "./identifiers.ts";
 import { type PageInput, type PageResult, parsePage } from "./page.ts";
@@ -62,9 +62,12 @@ export async function listWorkspaces(
   ctx: Context,
   input: PageInput & { tag?: string | null } = {},
 ): Promise<PageResult<Workspace>> {
-  authorize(ctx, "read", "workspaces");
+  const visible = workspaceScope(ctx);
   const page = parsePage(input);
-  const where: Prisma.WorkspaceWhereInput = input.tag ? { tags: { has: input.tag } } : {};
+  const where: Prisma.WorkspaceWhereInput = {
+    ...(input.tag ? { tags: { has: input.tag } } : {}),
+    ...(visible ? { OR: visible } : {}),
+  };
   const [items, total] = await Promise.all([
     ctx.prisma.workspace.findMany({ where, orderBy: { id: "asc" }, take: page.limit, skip: page.offset }),
     ctx.prisma.workspace.count({ where }),
@@ -73,12 +76,12 @@ export async function listWorkspaces(
 }
 
 export async function getWorkspace(ctx: Context, id: string): Promise<Workspace> {
-  authorize(ctx, "read", "workspaces", id);
+  await authorize(ctx, "read", "workspaces", id);
   return requireWorkspace(ctx, id);
 }
 
 export async function createWorkspace(ctx: Context, input: CreateWorkspaceInput): Promise<Workspace> {
-  authorize(ctx, "write", "workspaces", input.id);
+  await authorize(ctx, "write", "workspaces", input.id);
   const details = checkFields(input);
   const idProblem = slugProblem(input.id, "workspace");
   if (idProblem) details.unshift(idProblem);
@@ -100,7 +103,7 @@ export async function createWorkspace(ctx: Context, input: CreateWorkspaceInput)
 }
 
 export async function updateWorkspace(ctx: Context, id: string, input: UpdateWorkspaceInput): Promise<Workspace> {
-  authorize(ctx, "write", "workspaces", id);
+  await authorize(ctx, "write", "workspaces", id);
   const details = checkFields(input);
   if (details.length) throw validationError("Invalid workspace", details);
   // One statement, so concurrent updates of different settings keys both survive (jsonb `||` merges).
@@ -120,11 +123,19 @@ export async function updateWorkspace(ctx: Context, id: string, input: UpdateWor
 
 /** Deletes the workspace and, through the foreign keys, every collection and record in it, in one statement. */
 export async function deleteWorkspace(ctx: Context, id: string): Promise<void> {
-  authorize(ctx, "write", "workspaces", id);
+  await authorize(ctx, "write", "workspaces", id);
   if (!SLUG.test(id)) throw notFound(`Workspace '${id}' not found`);
   const collections = await ctx.prisma.collection.findMany({ where: { workspaceId: id }, select: { id: true } });
   const { count } = await ctx.prisma.workspace.deleteMany({ where: { id } });
   await ctx.collections.invalidate(id);
   if (count === 0) throw notFound(`Workspace '${id}' not found`);
   for (const c of collections) await ctx.records.dropIndexes({ workspaceId: id, collectionId: c.id });
+}
+
+/** The workspace a collection belongs to (GraphQL's Collection.workspace), batched per request. */
+export async function workspaceOfCollection(ctx: Context, collection: Collection): Promise<Workspace> {
+  await authorize(ctx, "read", "workspaces", collection.workspaceId);
+  const workspace = await ctx.loaders.workspace.load(collection.workspaceId);
+  if (!workspace) throw notFound(`Workspace '${collection.workspaceId}' not found`);
+  return workspace;
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from "fastify";
 import { collectionRoutes } from "./routes/collections.ts";
 import { recordRoutes } from "./routes/records.ts";
 import { relationshipRoutes } from "./routes/relationships.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
 import { workspaceRoutes } from "./routes/workspaces.ts";
 
 /** The Rekor-compatible /v1 API: each route parses, calls one resolver, and shapes the contract's JSON. */
@@ -10,4 +11,5 @@ export const registerRest: FastifyPluginAsync = async (app) => {
   await app.register(collectionRoutes);
   await app.register(recordRoutes);
   await app.register(relationshipRoutes);
+  await app.register(tokenRoutes);
 };

@@ -142,3 +142,10 @@ export const traversalQuery = {
   ...pageQuery,
   properties: { ...pageQuery.properties, type: text, direction: text, after: text, include: { enum: ["record"] } },
 } as const;
+
+/** POST /v1/tokens (grants are checked by src/auth/grants.ts, for GraphQL too). */
+export const createTokenBody = {
+  type: "object",
+  additionalProperties: false,
+  properties: { name: text, grants: anyJson, expires_at: nullableText, type: text },
+} as const;

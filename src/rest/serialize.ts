@@ -1,7 +1,8 @@
-import type { Collection, Workspace } from "../generated/prisma/client.ts";
+import type { ApiToken, Collection, Workspace } from "../generated/prisma/client.ts";
 import type { PageResult } from "../resolvers/page.ts";
 import type { RecordQueryPage } from "../resolvers/query.ts";
 import type { Traversal } from "../resolvers/relationships.ts";
+import { tokenStatus } from "../resolvers/tokens.ts";
 import { type RecordRow, searchScoreOf } from "../sources/record-source.ts";
 import type { RelationshipRow } from "../sources/relationships.ts";
 
@@ -93,5 +94,20 @@ export function traversalJson(page: Traversal, includeRecord: boolean) {
       ...(includeRecord ? { record: recordJson(edge.record) } : {}),
     })),
     meta: { total: page.total, limit: page.limit, offset: page.offset, next_cursor: page.nextCursor },
+  };
+}
+
+/** A token as lists show it: never its secret or hash; `prefix` is enough to recognise it. */
+export function tokenJson(t: ApiToken) {
+  return {
+    id: t.id,
+    name: t.name,
+    type: t.type,
+    prefix: t.prefix,
+    grants: t.grants,
+    status: tokenStatus(t),
+    created_at: t.createdAt.toISOString(),
+    last_used_at: t.lastUsedAt?.toISOString() ?? null,
+    expires_at: t.expiresAt?.toISOString() ?? null,
   };
 }

@@ -1,14 +1,20 @@
+import { readableRecords } from "../resolvers/authorize.ts";
 import * as collections from "../resolvers/collections.ts";
 import { parsePage } from "../resolvers/page.ts";
+import * as workspaces from "../resolvers/workspaces.ts";
 import { builder } from "./builder.ts";
 import { pageType } from "./page.ts";
+import { WorkspaceType } from "./workspace.ts";
 
 export const CollectionType = builder.prismaObject("Collection", {
   description: "A record type: its JSON Schema validates every record written to it.",
   fields: (t) => ({
     id: t.exposeID("id"),
     workspaceId: t.exposeString("workspaceId"),
-    workspace: t.relation("workspace"),
+    workspace: t.field({
+      type: WorkspaceType,
+      resolve: (c, _, ctx) => workspaces.workspaceOfCollection(ctx, c),
+    }),
     name: t.exposeString("name"),
     description: t.exposeString("description", { nullable: true }),
     jsonSchema: t.expose("jsonSchema", { type: "JSON" }),
@@ -21,17 +27,20 @@ export const CollectionType = builder.prismaObject("Collection", {
     records: t.relation("records", {
       description: "Live records, newest first.",
       args: { limit: t.arg.int(), offset: t.arg.int() },
-      query: (args) => {
+      query: (args, ctx) => {
         const page = parsePage(args);
         return {
-          where: { deletedAt: null },
+          where: { deletedAt: null, ...readableRecords(ctx) },
           orderBy: [{ createdAt: "desc" }, { id: "desc" }],
           take: page.limit,
           skip: page.offset,
         };
       },
     }),
-    recordCount: t.relationCount("records", { where: { deletedAt: null } }),
+    recordCount: t.relationCount("records", {
+      description: "Live records this token may read.",
+      where: (_args, ctx) => ({ deletedAt: null, ...readableRecords(ctx) }),
+    }),
   }),
 });
 

@@ -3,5 +3,6 @@ import "./workspace.ts";
 import "./collection.ts";
 import "./record.ts";
 import "./relationship.ts";
+import "./token.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,3 +1,4 @@
+import { readableCollections } from "../resolvers/authorize.ts";
 import { parsePage } from "../resolvers/page.ts";
 import * as workspaces from "../resolvers/workspaces.ts";
 import { builder } from "./builder.ts";
@@ -17,9 +18,10 @@ export const WorkspaceType = builder.prismaObject("Workspace", {
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
     collections: t.relation("collections", {
       args: { limit: t.arg.int(), offset: t.arg.int() },
-      query: (args) => {
+      description: "The collections this token may read.",
+      query: (args, ctx) => {
         const page = parsePage(args);
-        return { take: page.limit, skip: page.offset, orderBy: { id: "asc" } };
+        return { where: readableCollections(ctx), take: page.limit, skip: page.offset, orderBy: { id: "asc" } };
       },
     }),
   }),

@@ -37,6 +37,8 @@ export interface RelationshipFilter {
   sourceId?: string;
   targetCollection?: string;
   targetId?: string;
+  /** Only links with both ends in these collections (what a collection-scoped token may see). */
+  collections?: string[];
 }
 
 /** Keyset position in a record's links: the last link of the previous page. */
@@ -170,6 +172,10 @@ export class RelationshipStore {
     if (filter.sourceId !== undefined) conditions.push(sql`l.source_id = ${filter.sourceId}::uuid`);
     if (filter.targetCollection !== undefined) conditions.push(sql`l.target_collection = ${filter.targetCollection}`);
     if (filter.targetId !== undefined) conditions.push(sql`l.target_id = ${filter.targetId}::uuid`);
+    if (filter.collections !== undefined) {
+      conditions.push(sql`l.source_collection = ANY(${filter.collections}::text[])`);
+      conditions.push(sql`l.target_collection = ANY(${filter.collections}::text[])`);
+    }
     const where = join(conditions, " AND ");
     const [rows, count] = await Promise.all([
       this.rows(sql`SELECT ${COLUMNS} FROM relationships l WHERE ${where}
