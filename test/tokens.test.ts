@@ -166,6 +166,33 @@ describe.each(backends())("API tokens and grants on %s", (backend) => {
     expect(await t.db.query("SELECT count(*)::int AS n FROM api_tokens")).toEqual(before);
   });
 
+  it("keeps service tokens off production configuration; user tokens and the admin may change it", async () => {
+    const grant = [{ scope: { workspaces: ["crm"] }, permissions: ["write:collections", "write:records"] }];
+    const agent = await mint(grant);
+    const denied = await t.rest("PUT", "/v1/crm/collections/notes", {
+      body: { json_schema: { type: "object" } },
+      ...as(agent.token),
+    });
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.details[0].reason).toBe("environment_restricted");
+    expect((await t.rest("GET", "/v1/crm/collections/notes")).status).toBe(404);
+    // Records in production are what agents are for.
+    expect((await t.rest("PUT", "/v1/crm/records/deals", { body: { data: {} }, ...as(agent.token) })).status).toBe(201);
+
+    const person = await mint(grant, { type: "user" });
+    const allowed = await t.rest("PUT", "/v1/crm/collections/notes", {
+      body: { json_schema: { type: "object" } },
+      ...as(person.token),
+    });
+    expect(allowed.status).toBe(201);
+  });
+
+  it("refuses internal endpoints to API tokens", async () => {
+    const { token } = await mint([{ scope: { workspaces: ["*"] }, permissions: ["*"] }]);
+    expect((await t.rest("GET", "/v1/internal/anything", as(token))).status).toBe(403);
+    expect((await t.rest("GET", "/v1/internal/anything")).status).toBe(404);
+  });
+
   it("checks grants the same way over GraphQL, nested fields included", async () => {
     const { token } = await mint([
       { scope: { workspaces: ["crm"], collections: ["contacts"] }, permissions: ["read:records"] },

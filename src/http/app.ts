@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { Authenticate } from "../auth/authenticate.ts";
-import { AppError, notFound } from "../errors/app-error.ts";
+import { AppError, forbidden, notFound } from "../errors/app-error.ts";
 import { type Context, createContext, type Services } from "../resolvers/context.ts";
 import { restErrorHandler, sendError } from "../rest/error-handler.ts";
 import { registerRest } from "../rest/index.ts";
@@ -44,8 +44,15 @@ export function buildApp(options: AppOptions) {
   });
   app.setValidatorCompiler(createValidatorCompiler());
   app.setErrorHandler(restErrorHandler);
-  app.setNotFoundHandler((req, reply) => {
-    sendError(req, reply, notFound(`No route for ${req.method} ${req.url.split("?")[0]}`));
+  app.setNotFoundHandler(async (req, reply) => {
+    // Internal paths are reserved for the platform (seed 001): no API token may probe them, even for a 404.
+    if (req.url.startsWith("/v1/internal/")) {
+      const principal = await options.authenticate(req.headers.authorization).catch(() => undefined);
+      if (principal?.kind === "token") {
+        return sendError(req, reply, forbidden("Internal endpoints are not available to API tokens"));
+      }
+    }
+    return sendError(req, reply, notFound(`No route for ${req.method} ${req.url.split("?")[0]}`));
   });
   // Graceful shutdown: requests already running when close() starts finish normally, but their keep-alive
   // connections must not hold the process open afterwards, so they are told to close and then reaped.

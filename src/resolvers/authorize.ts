@@ -31,6 +31,9 @@ export async function can(
  * token what one of its grants covers (docs/security.md). REST and GraphQL, nested fields and loaders included,
  * all come through here.
  */
+/** Configuration that agents may not change in a production workspace (they work in previews). */
+const PRODUCTION_CONFIG: ReadonlySet<Resource> = new Set(["collections", "hooks", "triggers"]);
+
 export async function authorize(
   ctx: Context,
   action: Action,
@@ -38,11 +41,34 @@ export async function authorize(
   workspaceId?: string,
   collectionId?: string,
 ): Promise<void> {
-  if (await can(ctx, action, resource, workspaceId, collectionId)) return;
-  const where = [workspaceId && `workspace '${workspaceId}'`, collectionId && `collection '${collectionId}'`]
-    .filter(Boolean)
-    .join(", ");
-  throw forbidden(`Token lacks ${action}:${resource}${where ? ` on ${where}` : ""}`);
+  if (!(await can(ctx, action, resource, workspaceId, collectionId))) {
+    const where = [workspaceId && `workspace '${workspaceId}'`, collectionId && `collection '${collectionId}'`]
+      .filter(Boolean)
+      .join(", ");
+    throw forbidden(`Token lacks ${action}:${resource}${where ? ` on ${where}` : ""}`);
+  }
+  const { principal } = ctx;
+  // The contract's environment rule binds service tokens; the admin and user tokens holding the permission may
+  // change production directly (docs/security.md explains why).
+  if (
+    principal.kind === "token" &&
+    principal.type === "service" &&
+    action === "write" &&
+    PRODUCTION_CONFIG.has(resource) &&
+    workspaceId !== undefined &&
+    (await environmentOf(ctx, workspaceId)) === "production"
+  ) {
+    throw forbidden(
+      `Service tokens cannot change ${resource} in production workspace '${workspaceId}'; use a preview`,
+      [
+        {
+          path: "",
+          message: "production configuration is changed by promotion or by a user",
+          reason: "environment_restricted",
+        },
+      ],
+    );
+  }
 }
 
 /** The caller's grants holding `action:resource` (all of them `*`-permitted ones included); null for the admin. */
