@@ -15,19 +15,21 @@
 // Prints a table on stdout, writes the full results to bench/results/query-<timestamp>.json, and exits 1 when any
 // request failed or Recordgate's answer differed from the baseline's.
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import autocannon from "autocannon";
 import pg from "pg";
-import { Pool as HttpPool } from "undici";
-import { loadConfig } from "../src/config.ts";
-import { createLogger } from "../src/logger.ts";
-import { startServer } from "../src/server.ts";
+import { type BenchDatabase, createBenchDatabase, withClient } from "./support/database.ts";
+import { measureHttpFloor, measureLatency } from "./support/latency.ts";
+import { type Closer, runMain } from "./support/lifecycle.ts";
+import { explain, type PlanSummary } from "./support/plans.ts";
+import { RestClient, startRecordgate } from "./support/recordgate.ts";
+import { environment, writeResults } from "./support/results.ts";
+import { adminUrl, integer } from "./support/settings.ts";
+import { StatementRecorder } from "./support/statements.ts";
+import { type LatencyStats, latencyStats, progress, round } from "./support/stats.ts";
+import { formatTable, ms, times } from "./support/table.ts";
 
 const WORKSPACE = "bench";
 const COLLECTION = "invoices";
@@ -42,8 +44,6 @@ const LOAD_BATCH = 100_000;
  * pg_stat_database means every transaction of the window has been reported, and no stale one leaks in.
  */
 const STATS_SETTLE_MS = 12_000;
-/** Index builds at a million rows take a while; anything beyond this is a hang, not a slow build. */
-const ADMIN_TIMEOUT_MS = 30 * 60_000;
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 
 /** Skewed like real invoice books: most are paid, a quarter open, few void. Shares add up to 1. */
@@ -85,21 +85,9 @@ interface Settings {
   statRequests: number;
 }
 
-interface Closer {
-  what: string;
-  close: () => Promise<void>;
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
-  return Number(raw);
-}
-
 function readSettings(env: NodeJS.ProcessEnv): Settings {
   return {
-    adminUrl: env.BENCH_DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/test",
+    adminUrl: adminUrl(env),
     records: integer(env, "BENCH_RECORDS", 1_000_000, 1),
     iterations: integer(env, "BENCH_ITERATIONS", 200, 1),
     caseSeconds: integer(env, "BENCH_CASE_SECONDS", 90, 1),
@@ -109,57 +97,8 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
   };
 }
 
-const progress = (message: string) => process.stderr.write(`${message}\n`);
-const round = (value: number, digits = 3) => Number(value.toFixed(digits));
-
 // ---------------------------------------------------------------------------------------------------------------
 // Database
-
-interface BenchDatabase {
-  name: string;
-  url: string;
-  /** Connected to the admin database, so reading statistics adds nothing to the bench database's own counters. */
-  admin: pg.Client;
-  close: () => Promise<void>;
-}
-
-/** A database of our own, so the run neither sees nor leaves rows in the admin database. */
-async function createBenchDatabase(adminUrl: string): Promise<BenchDatabase> {
-  const name = `recordgate_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } catch (error) {
-    // An open client would keep the process alive after the error is reported.
-    await admin.end();
-    throw error;
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    name,
-    url: url.toString(),
-    admin,
-    async close() {
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await admin.end();
-      }
-    },
-  };
-}
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 interface LoadStats {
   records: number;
@@ -242,54 +181,6 @@ async function vacuumAnalyze(url: string): Promise<{ vacuumAnalyzeSeconds: numbe
 // ---------------------------------------------------------------------------------------------------------------
 // Recordgate
 
-async function startRecordgate(databaseUrl: string, token: string): Promise<{ url: string; closers: Closer[] }> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), "recordgate-bench-"));
-  const config = { ...loadConfig({}), host: "127.0.0.1", port: 0, adminToken: token, dataDir, logLevel: "warn" };
-  const server = await startServer(config, createLogger(config.logLevel), { url: databaseUrl });
-  return {
-    url: server.url,
-    closers: [
-      { what: "Recordgate data dir", close: () => rm(dataDir, { recursive: true, force: true }) },
-      { what: "Recordgate server and database", close: () => server.close() },
-    ],
-  };
-}
-
-/** Keep-alive HTTP client for Recordgate; sequential requests reuse one connection, like an application would. */
-class RestClient {
-  private readonly pool: HttpPool;
-
-  constructor(
-    readonly base: string,
-    private readonly token: string,
-  ) {
-    this.pool = new HttpPool(base, { connections: 2, headersTimeout: ADMIN_TIMEOUT_MS, bodyTimeout: ADMIN_TIMEOUT_MS });
-  }
-
-  async send(method: string, pathname: string, body?: string): Promise<{ status: number; text: string }> {
-    const response = await this.pool.request({
-      method: method as "POST",
-      path: pathname,
-      headers: {
-        authorization: `Bearer ${this.token}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body,
-    });
-    return { status: response.statusCode, text: await response.body.text() };
-  }
-
-  async json(method: string, pathname: string, body?: unknown): Promise<unknown> {
-    const { status, text } = await this.send(method, pathname, body === undefined ? undefined : JSON.stringify(body));
-    if (status < 200 || status >= 300) throw new Error(`${method} ${pathname} answered ${status}: ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  }
-
-  close(): Promise<void> {
-    return this.pool.close();
-  }
-}
-
 /** Through the API, so the workspace and collection are exactly what a client would have created. */
 async function createInvoices(rest: RestClient): Promise<void> {
   await rest.json("POST", "/v1/workspaces", { id: WORKSPACE, name: "Benchmark" });
@@ -338,80 +229,6 @@ async function declareIndex(rest: RestClient, url: string): Promise<IndexBuild> 
   if (rows.length !== 1 || !index?.valid)
     throw new Error(`expected one valid declared index, found ${JSON.stringify(rows)}`);
   return { seconds, name: index.name, bytes: Number(index.bytes), definition: index.definition };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Statements as the driver sees them
-
-interface Statement {
-  text: string;
-  values: unknown[];
-}
-
-type DriverQuery = (this: pg.Client, ...args: unknown[]) => unknown;
-
-/**
- * Wraps pg's Client.prototype.query, which Recordgate's record source, its Prisma adapter and the baseline pool all
- * go through. Requests run one at a time while it counts, so everything seen belongs to the side being measured.
- */
-class StatementRecorder {
-  private side: Side | undefined;
-  private captured: Statement[] | undefined;
-  readonly counts: Record<Side, number> = { recordgate: 0, baseline: 0 };
-
-  install(): Closer {
-    const proto = pg.Client.prototype as unknown as { query: DriverQuery };
-    const original = proto.query;
-    const note = (args: unknown[]) => this.note(args);
-    proto.query = function (this: pg.Client, ...args: unknown[]) {
-      note(args);
-      return original.apply(this, args);
-    };
-    return {
-      what: "driver statement recorder",
-      close: async () => {
-        proto.query = original;
-      },
-    };
-  }
-
-  private note(args: unknown[]): void {
-    if (!this.side) return;
-    this.counts[this.side]++;
-    if (!this.captured) return;
-    const [first, second] = args;
-    if (typeof first === "string") {
-      this.captured.push({ text: first, values: Array.isArray(second) ? second : [] });
-    } else if (first && typeof first === "object" && "text" in first) {
-      const config = first as { text: string; values?: unknown[] };
-      this.captured.push({ text: config.text, values: config.values ?? [] });
-    }
-  }
-
-  reset(): void {
-    this.counts.recordgate = 0;
-    this.counts.baseline = 0;
-  }
-
-  async during<T>(side: Side, fn: () => Promise<T>): Promise<T> {
-    this.side = side;
-    try {
-      return await fn();
-    } finally {
-      this.side = undefined;
-    }
-  }
-
-  async capture(side: Side, fn: () => Promise<unknown>): Promise<Statement[]> {
-    const captured: Statement[] = [];
-    this.captured = captured;
-    try {
-      await this.during(side, fn);
-    } finally {
-      this.captured = undefined;
-    }
-    return captured;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -620,60 +437,11 @@ async function compareAnswers(c: QueryCase, rest: RestClient, pool: pg.Pool): Pr
 // ---------------------------------------------------------------------------------------------------------------
 // Plans
 
-interface PlanNode {
-  "Node Type": string;
-  "Index Name"?: string;
-  Plans?: PlanNode[];
-}
-
-interface Explained {
-  Plan: PlanNode;
-  "Planning Time": number;
-  "Execution Time": number;
-  JIT?: { Functions: number };
-}
-
-interface PlanSummary {
-  sql: string;
-  values: unknown[];
-  shape: string;
-  planningMs: number;
-  executionMs: number;
-  jit: boolean;
-  plan: PlanNode;
-}
-
-function shape(node: PlanNode): string {
-  const label = node["Index Name"] ? `${node["Node Type"]} (${node["Index Name"]})` : node["Node Type"];
-  const children = node.Plans ?? [];
-  if (children.length === 0) return label;
-  if (children.length === 1) return `${label} > ${shape(children[0] as PlanNode)}`;
-  return `${label} > [${children.map(shape).join(", ")}]`;
-}
-
-/** Runs twice and reports the second, so neither side's plan pays for a cold backend or cold buffers. */
-async function explain(client: pg.Client, statement: Statement): Promise<PlanSummary> {
-  const sql = `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement.text}`;
-  await client.query(sql, statement.values);
-  const { rows } = await client.query<{ "QUERY PLAN": Explained[] }>(sql, statement.values);
-  const output = rows[0]?.["QUERY PLAN"][0];
-  if (!output) throw new Error(`EXPLAIN returned nothing for ${statement.text}`);
-  return {
-    sql: statement.text.replace(/\s+/g, " ").trim(),
-    values: statement.values,
-    shape: shape(output.Plan),
-    planningMs: output["Planning Time"],
-    executionMs: output["Execution Time"],
-    jit: (output.JIT?.Functions ?? 0) > 0,
-    plan: output.Plan,
-  };
-}
-
 /**
  * The statements each side actually sent for one request, explained with their own bind values. Recordgate's
  * collection lookup (when its cache has expired) is left out: only statements over records have plans worth seeing.
  */
-async function explainBoth(runner: Runner, recorder: StatementRecorder, client: pg.Client) {
+async function explainBoth(runner: Runner, recorder: StatementRecorder<Side>, client: pg.Client) {
   const plans: Partial<Record<Side, PlanSummary[]>> = {};
   for (const side of SIDES) {
     const statements = await recorder.capture(side, runner.call[side]);
@@ -687,86 +455,12 @@ async function explainBoth(runner: Runner, recorder: StatementRecorder, client: 
 // ---------------------------------------------------------------------------------------------------------------
 // Measurement
 
-interface LatencyStats {
-  samples: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  mean: number;
-  min: number;
-  max: number;
-}
-
 interface Throughput {
   rps: number;
   p50: number;
   p99: number;
   requests: number;
   errors: number;
-}
-
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1] ?? Number.NaN;
-}
-
-function latencyStats(values: number[]): LatencyStats {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mean = sorted.reduce((total, v) => total + v, 0) / (sorted.length || 1);
-  return {
-    samples: sorted.length,
-    p50: round(percentile(sorted, 50)),
-    p95: round(percentile(sorted, 95)),
-    p99: round(percentile(sorted, 99)),
-    mean: round(mean),
-    min: round(sorted[0] ?? Number.NaN),
-    max: round(sorted.at(-1) ?? Number.NaN),
-  };
-}
-
-interface LatencyRun {
-  latency: Record<Side, LatencyStats>;
-  samples: Record<Side, number[]>;
-  /** Driver statements per request over the measured iterations. */
-  statementsPerRequest: Record<Side, number>;
-  failures: number;
-}
-
-/**
- * Sequential requests, one side after the other, the order flipping every iteration (A B, B A, …) so a drift in
- * machine conditions falls on both sides alike. The warm-up is 50 iterations or a tenth of the case's time,
- * whichever ends first.
- */
-async function measureLatency(r: Runner, recorder: StatementRecorder, settings: Settings): Promise<LatencyRun> {
-  const samples: Record<Side, number[]> = { recordgate: [], baseline: [] };
-  let failures = 0;
-  const iteration = async (i: number, keep: boolean) => {
-    const order: readonly Side[] = i % 2 === 0 ? SIDES : [...SIDES].reverse();
-    for (const side of order) {
-      const started = performance.now();
-      const ok = await recorder.during(side, r.call[side]);
-      const ms = performance.now() - started;
-      if (!ok) failures++;
-      if (keep) samples[side].push(ms);
-    }
-  };
-  // At least 50: a millisecond request needs more than a handful before V8 has optimised the server's hot paths (in
-  // loops of 1,500 indexed-page requests, the first loop's p50 was about 20 % above the second's).
-  const warmupCount = Math.max(50, Math.round(settings.iterations / 20));
-  const warmupDeadline = performance.now() + (settings.caseSeconds * 1000) / 10;
-  for (let i = 0; i < warmupCount && (i === 0 || performance.now() < warmupDeadline); i++) await iteration(i, false);
-  recorder.reset();
-  const deadline = performance.now() + settings.caseSeconds * 1000;
-  for (let i = 0; i < settings.iterations && (i === 0 || performance.now() < deadline); i++) await iteration(i, true);
-  const n = samples.recordgate.length;
-  return {
-    latency: { recordgate: latencyStats(samples.recordgate), baseline: latencyStats(samples.baseline) },
-    samples: { recordgate: samples.recordgate.map((v) => round(v)), baseline: samples.baseline.map((v) => round(v)) },
-    statementsPerRequest: { recordgate: recorder.counts.recordgate / n, baseline: recorder.counts.baseline / n },
-    failures,
-  };
 }
 
 /** autocannon runs in its own thread: on the server's event loop it would slow Recordgate down. */
@@ -835,21 +529,6 @@ async function measureThroughput(
   return results as Record<Side, Throughput>;
 }
 
-/**
- * The HTTP round trip alone (GET /healthz: no auth, no database) with the same client: the part of Recordgate's
- * latency that no query work can remove, for reading the ratios of fast queries.
- */
-async function measureHttpFloor(rest: RestClient, iterations: number): Promise<LatencyStats> {
-  const samples: number[] = [];
-  for (let i = 0; i < iterations + 10; i++) {
-    const started = performance.now();
-    const { status } = await rest.send("GET", "/healthz");
-    if (status !== 200) throw new Error(`GET /healthz answered ${status}`);
-    if (i >= 10) samples.push(performance.now() - started);
-  }
-  return latencyStats(samples);
-}
-
 interface CaseResult {
   phase: Phase;
   query: CaseName;
@@ -870,7 +549,7 @@ interface CaseResult {
 interface PhaseContext {
   rest: RestClient;
   pool: pg.Pool;
-  recorder: StatementRecorder;
+  recorder: StatementRecorder<Side>;
   explainClient: pg.Client;
   token: string;
   settings: Settings;
@@ -881,7 +560,7 @@ async function benchCase(c: QueryCase, index: number, phase: Phase, ctx: PhaseCo
   const mismatch = await compareAnswers(c, ctx.rest, ctx.pool);
   if (mismatch) progress(`  MISMATCH ${mismatch}`);
   const plans = await explainBoth(r, ctx.recorder, ctx.explainClient);
-  const run = await measureLatency(r, ctx.recorder, ctx.settings);
+  const run = await measureLatency(r.call, ctx.recorder, ctx.settings);
   const throughput =
     ctx.settings.durationS > 0
       ? await measureThroughput(c, r, ctx.rest, ctx.token, ctx.settings, index % 2 === 0)
@@ -967,7 +646,7 @@ async function withoutParallelQuery<T>(db: BenchDatabase, fn: () => Promise<T>):
 async function countServerStatements(
   db: BenchDatabase,
   runners: Runner[],
-  recorder: StatementRecorder,
+  recorder: StatementRecorder<Side>,
   requests: number,
 ): Promise<ServerCount[]> {
   const counts: ServerCount[] = [];
@@ -1000,9 +679,6 @@ async function countServerStatements(
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reporting
-
-const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : "n/a");
-const times = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}x` : "n/a");
 
 function targetCell(result: CaseResult): string {
   if (result.target === undefined) return "-";
@@ -1057,12 +733,7 @@ function printTable(results: CaseResult[], serverCounts: ServerCount[], connecti
     "SQL req/s",
   ];
   const rows = results.map((r) => tableRow(r, serverCounts, connections));
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
-  console.log(line(header));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const row of rows) console.log(line(row));
+  for (const line of formatTable(header, rows)) console.log(line);
 }
 
 function printPlans(results: CaseResult[]): void {
@@ -1141,33 +812,6 @@ function printReport(report: Report): void {
   );
 }
 
-async function writeResults(report: object): Promise<string> {
-  const dir = fileURLToPath(new URL("./results/", import.meta.url));
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `query-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-  return path.relative(process.cwd(), file);
-}
-
-async function environment(databaseUrl: string) {
-  return withClient(databaseUrl, async (client) => {
-    const { rows } = await client.query<{ name: string; setting: string }>(
-      `SELECT name, setting FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'jit',
-         'max_parallel_workers_per_gather', 'effective_cache_size', 'random_page_cost')`,
-    );
-    const version = await client.query<{ version: string }>("SELECT version()");
-    return {
-      node: process.version,
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model,
-      postgres: version.rows[0]?.version,
-      postgresSettings: Object.fromEntries(rows.map((r) => [r.name, r.setting])),
-      // Taken at the end: a high 1-minute load beyond this run's own means something else shared the machine.
-      loadAverage: os.loadavg(),
-    };
-  });
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 
 async function run(settings: Settings, closers: Closer[]): Promise<number> {
@@ -1193,7 +837,7 @@ async function run(settings: Settings, closers: Closer[]): Promise<number> {
   const explainClient = new pg.Client({ connectionString: db.url });
   await explainClient.connect();
   closers.push({ what: "EXPLAIN client", close: () => explainClient.end() });
-  const recorder = new StatementRecorder();
+  const recorder = new StatementRecorder(SIDES);
   closers.push(recorder.install());
 
   const cases = queryCases();
@@ -1216,7 +860,7 @@ async function run(settings: Settings, closers: Closer[]): Promise<number> {
   printReport(report);
   // The admin URL may carry a password; results files get shared.
   const { adminUrl: _adminUrl, ...shown } = settings;
-  const file = await writeResults({
+  const file = await writeResults("query", {
     date: new Date().toISOString(),
     settings: shown,
     environment: await environment(db.url),
@@ -1234,54 +878,4 @@ async function run(settings: Settings, closers: Closer[]): Promise<number> {
   return failures + mismatches;
 }
 
-/**
- * Last opened, first closed: servers before their pools, everything before the database is dropped. Takes the
- * closers out of the list, so an interrupt during cleanup cannot close anything twice.
- */
-async function closeAll(closers: Closer[]): Promise<boolean> {
-  let clean = true;
-  for (const { what, close } of closers.splice(0).reverse()) {
-    try {
-      await close();
-    } catch (error) {
-      clean = false;
-      console.error(`cleanup: closing ${what} failed:`, error);
-    }
-  }
-  return clean;
-}
-
-/**
- * A run takes many minutes, so Ctrl-C is likely; it must not leave a database of a million rows behind. Nor may a
- * reader that stops early (`… | head`): the EPIPE would otherwise crash the process before its cleanup.
- */
-function cleanUpOnInterrupt(closers: Closer[]): void {
-  process.stdout.on("error", () => {});
-  // Ctrl-C reaches npm and tsx too, which pass on SIGINT or SIGTERM: later signals wait for the first cleanup.
-  let cleanup: Promise<unknown> | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (!cleanup) progress(`${signal}: cleaning up…`);
-    cleanup ??= closeAll(closers).finally(() => process.exit(130));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-}
-
-async function main(): Promise<void> {
-  const closers: Closer[] = [];
-  cleanUpOnInterrupt(closers);
-  let exitCode = 1;
-  try {
-    const problems = await run(readSettings(process.env), closers);
-    if (problems > 0) console.error(`${problems} failed requests or mismatched answers`);
-    exitCode = problems > 0 ? 1 : 0;
-  } catch (error) {
-    console.error(error);
-  } finally {
-    if (!(await closeAll(closers))) exitCode = 1;
-  }
-  // Exit on our own rather than force it: a leaked handle would show up as a hang, which we want to notice.
-  process.exitCode = exitCode;
-}
-
-await main();
+await runMain((closers) => run(readSettings(process.env), closers));

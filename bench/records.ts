@@ -8,21 +8,22 @@
 // BENCH_ROUNDS (2: each route runs Recordgate, baseline, baseline, Recordgate and reports the median).
 // Prints a table on stdout, writes the full results to bench/results/records-<timestamp>.json, and exits 1 when any
 // request failed or the two servers disagreed on a response.
-import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import autocannon from "autocannon";
 import pg from "pg";
 import { v7 as uuidv7 } from "uuid";
-import { loadConfig } from "../src/config.ts";
-import { createLogger } from "../src/logger.ts";
-import { startServer } from "../src/server.ts";
+import { createBenchDatabase, withClient } from "./support/database.ts";
+import { type Closer, runMain } from "./support/lifecycle.ts";
+import { startRecordgate } from "./support/recordgate.ts";
+import { writeResults } from "./support/results.ts";
+import { adminUrl, integer } from "./support/settings.ts";
+import { progress } from "./support/stats.ts";
+import { formatTable, times } from "./support/table.ts";
 
 const WORKSPACE = "bench";
 const COLLECTION = "contacts";
@@ -45,11 +46,6 @@ interface Settings {
   warmupS: number;
   connections: number;
   rounds: number;
-}
-
-interface Closer {
-  what: string;
-  close: () => Promise<void>;
 }
 
 interface Route {
@@ -85,54 +81,19 @@ interface LoadStats {
   method: string;
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return Number(raw);
-}
-
 function readSettings(env: NodeJS.ProcessEnv): Settings {
   return {
-    adminUrl: env.BENCH_DATABASE_URL || "postgresql://postgres@127.0.0.1:5432/test",
-    records: positiveInt(env, "BENCH_RECORDS", 10_000),
-    durationS: positiveInt(env, "BENCH_DURATION", 10),
-    warmupS: positiveInt(env, "BENCH_WARMUP", 3),
-    connections: positiveInt(env, "BENCH_CONNECTIONS", 32),
-    rounds: positiveInt(env, "BENCH_ROUNDS", 2),
+    adminUrl: adminUrl(env),
+    records: integer(env, "BENCH_RECORDS", 10_000, 1),
+    durationS: integer(env, "BENCH_DURATION", 10, 1),
+    warmupS: integer(env, "BENCH_WARMUP", 3, 1),
+    connections: integer(env, "BENCH_CONNECTIONS", 32, 1),
+    rounds: integer(env, "BENCH_ROUNDS", 2, 1),
   };
 }
-
-const progress = (message: string) => process.stderr.write(`${message}\n`);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Database
-
-/** A database of our own, so the run neither sees nor leaves rows in the admin database. */
-async function createBenchDatabase(adminUrl: string): Promise<{ url: string; close: Closer["close"] }> {
-  const name = `recordgate_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } catch (error) {
-    // An open client would keep the process alive after the error is reported.
-    await admin.end();
-    throw error;
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async close() {
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await admin.end();
-      }
-    },
-  };
-}
 
 function makeRows(count: number) {
   const now = Date.now();
@@ -162,9 +123,7 @@ const LOAD_SQL = `
 /** Loads straight into the table in one transaction (the API would measure per-record PUTs, not the read path). */
 async function loadRecords(url: string, count: number): Promise<{ ids: string[]; stats: LoadStats }> {
   const rows = makeRows(count);
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
+  return withClient(url, async (client) => {
     const started = performance.now();
     await client.query("BEGIN");
     for (let i = 0; i < rows.length; i += LOAD_BATCH) {
@@ -179,26 +138,11 @@ async function loadRecords(url: string, count: number): Promise<{ ids: string[];
       ids: rows.map((row) => row.id),
       stats: { records: count, seconds, recordsPerSecond: count / seconds, method },
     };
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Recordgate
-
-async function startRecordgate(databaseUrl: string, token: string): Promise<{ url: string; closers: Closer[] }> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), "recordgate-bench-"));
-  const config = { ...loadConfig({}), host: "127.0.0.1", port: 0, adminToken: token, dataDir, logLevel: "warn" };
-  const server = await startServer(config, createLogger(config.logLevel), { url: databaseUrl });
-  return {
-    url: server.url,
-    closers: [
-      { what: "Recordgate data dir", close: () => rm(dataDir, { recursive: true, force: true }) },
-      { what: "Recordgate server and database", close: () => server.close() },
-    ],
-  };
-}
 
 async function call(base: string, token: string, method: string, pathname: string, body?: unknown): Promise<unknown> {
   const response = await fetch(`${base}${pathname}`, {
@@ -244,10 +188,27 @@ const COLUMNS = `id, workspace_id, collection_id, external_id, external_source, 
   created_at, updated_at, deleted_at`;
 const ONE_SQL = `SELECT ${COLUMNS} FROM records
   WHERE id = $1 AND workspace_id = $2 AND collection_id = $3 AND deleted_at IS NULL LIMIT 1`;
-const PAGE_SQL = `SELECT ${COLUMNS} FROM records WHERE workspace_id = $1 AND collection_id = $2 AND deleted_at IS NULL
+// k0 and k1: the sort keys of the default order as text, which Recordgate's next_cursor carries.
+const PAGE_SQL = `SELECT ${COLUMNS}, created_at::text AS k0, id::text AS k1 FROM records
+  WHERE workspace_id = $1 AND collection_id = $2 AND deleted_at IS NULL
   ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4`;
 const COUNT_SQL = `SELECT count(*)::int AS total FROM records
   WHERE workspace_id = $1 AND collection_id = $2 AND deleted_at IS NULL`;
+
+interface PageRow extends RecordRow {
+  k0: string;
+  k1: string;
+}
+
+/** Ties Recordgate's cursors to their sort; the default order is the empty sort (src/resolvers/query/cursor.ts). */
+const DEFAULT_SORT_SIGNATURE = createHash("sha256").update("").digest("base64url").slice(0, 12);
+
+/** Recordgate's keyset cursor: the last row's sort keys, on every full page. */
+function nextCursor(rows: PageRow[], limit: number): string | null {
+  const last = rows.at(-1);
+  if (!last || rows.length !== limit) return null;
+  return Buffer.from(JSON.stringify({ s: DEFAULT_SORT_SIGNATURE, k: [last.k0, last.k1] })).toString("base64url");
+}
 
 const ROUTE = /^\/v1\/([^/]+)\/records\/([^/]+)(?:\/([^/]+))?\/?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -291,10 +252,11 @@ async function answer(pool: pg.Pool, req: http.IncomingMessage, expectedAuth: st
   if (!limit || offset === undefined) return [400, { error: "invalid pagination" }];
   // Concurrently on two pooled connections, as NativeRecordSource.list does.
   const [page, count] = await Promise.all([
-    pool.query<RecordRow>(PAGE_SQL, [ws, collection, limit, offset]),
+    pool.query<PageRow>(PAGE_SQL, [ws, collection, limit, offset]),
     pool.query<{ total: number }>(COUNT_SQL, [ws, collection]),
   ]);
-  return [200, { data: page.rows.map(recordJson), meta: { total: count.rows[0]?.total ?? 0, limit, offset } }];
+  const meta = { total: count.rows[0]?.total ?? 0, limit, offset, next_cursor: nextCursor(page.rows, limit) };
+  return [200, { data: page.rows.map(recordJson), meta }];
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
@@ -474,8 +436,6 @@ function compare(summaries: Summary[]): Comparison[] {
   return comparisons;
 }
 
-const times = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}x` : "n/a");
-
 function tableRows(comparisons: Comparison[]): string[][] {
   const rows: string[][] = [];
   for (const { route, recordgate, baseline, ratio } of comparisons) {
@@ -490,16 +450,11 @@ function tableRows(comparisons: Comparison[]): string[][] {
 function printTable(comparisons: Comparison[], load: LoadStats, settings: Settings): void {
   const header = ["route", "server", "req/s", "p50 ms", "p99 ms", "errors", "non-2xx"];
   const rows = tableRows(comparisons);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
   console.log(
     `\nRecordgate vs node:http + pg baseline: ${settings.records} records, ${settings.connections} connections, ` +
       `median of ${settings.rounds} × ${settings.durationS} s runs per side after ${settings.warmupS} s warm-up`,
   );
-  console.log(line(header));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const row of rows) console.log(line(row));
+  for (const line of formatTable(header, rows)) console.log(line);
   console.log("ratio rows: Recordgate ÷ baseline (req/s below 1x, or latency above 1x, means Recordgate is slower)");
   console.log(
     `\nbulk load: ${load.records} records in ${load.seconds.toFixed(3)} s = ` +
@@ -507,18 +462,8 @@ function printTable(comparisons: Comparison[], load: LoadStats, settings: Settin
   );
 }
 
-async function writeResults(report: object): Promise<string> {
-  const dir = fileURLToPath(new URL("./results/", import.meta.url));
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `records-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
-  return path.relative(process.cwd(), file);
-}
-
 async function environment(databaseUrl: string) {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
+  return withClient(databaseUrl, async (client) => {
     const { rows } = await client.query<{ version: string }>("SELECT version()");
     return {
       node: process.version,
@@ -528,9 +473,7 @@ async function environment(databaseUrl: string) {
       // Taken at the end: a high 1-minute load beyond this run's own means something else shared the machine.
       loadAverage: os.loadavg(),
     };
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -564,7 +507,7 @@ async function run(settings: Settings, closers: Closer[]): Promise<number> {
   printTable(comparisons, load, settings);
   // The admin URL may carry a password; results files get shared.
   const { adminUrl: _adminUrl, ...shown } = settings;
-  const file = await writeResults({
+  const file = await writeResults("records", {
     date: new Date().toISOString(),
     settings: shown,
     environment: await environment(db.url),
@@ -576,34 +519,4 @@ async function run(settings: Settings, closers: Closer[]): Promise<number> {
   return failures;
 }
 
-/** Last opened, first closed: servers before their pools, everything before the database is dropped. */
-async function closeAll(closers: Closer[]): Promise<boolean> {
-  let clean = true;
-  for (const { what, close } of closers.reverse()) {
-    try {
-      await close();
-    } catch (error) {
-      clean = false;
-      console.error(`cleanup: closing ${what} failed:`, error);
-    }
-  }
-  return clean;
-}
-
-async function main(): Promise<void> {
-  const closers: Closer[] = [];
-  let exitCode = 1;
-  try {
-    const failures = await run(readSettings(process.env), closers);
-    if (failures > 0) console.error(`${failures} requests failed`);
-    exitCode = failures > 0 ? 1 : 0;
-  } catch (error) {
-    console.error(error);
-  } finally {
-    if (!(await closeAll(closers))) exitCode = 1;
-  }
-  // Exit on our own rather than force it: a leaked handle would show up as a hang, which we want to notice.
-  process.exitCode = exitCode;
-}
-
-await main();
+await runMain((closers) => run(readSettings(process.env), closers), "requests failed");

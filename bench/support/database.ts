@@ -1,0 +1,50 @@
+// The bench database: created fresh for each run next to the admin database, dropped (WITH (FORCE)) at the end.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+
+export interface BenchDatabase {
+  name: string;
+  url: string;
+  /** Connected to the admin database, so reading statistics adds nothing to the bench database's own counters. */
+  admin: pg.Client;
+  close: () => Promise<void>;
+}
+
+/** A database of our own, so the run neither sees nor leaves rows in the admin database. */
+export async function createBenchDatabase(adminUrl: string): Promise<BenchDatabase> {
+  const name = `recordgate_bench_${process.pid}_${randomBytes(3).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } catch (error) {
+    // An open client would keep the process alive after the error is reported.
+    await admin.end();
+    throw error;
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    admin,
+    async close() {
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
+
+/** One connection for the length of `fn`, closed whatever happens. */
+export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,64 @@
+// Recordgate started in-process on the bench database, and the HTTP client the benchmarks talk to it with.
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Pool as HttpPool } from "undici";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/logger.ts";
+import { startServer } from "../../src/server.ts";
+import type { Closer } from "./lifecycle.ts";
+
+/** Index builds at a million rows take a while; anything beyond this is a hang, not a slow build. */
+const REQUEST_TIMEOUT_MS = 30 * 60_000;
+
+export async function startRecordgate(databaseUrl: string, token: string): Promise<{ url: string; closers: Closer[] }> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "recordgate-bench-"));
+  const config = { ...loadConfig({}), host: "127.0.0.1", port: 0, adminToken: token, dataDir, logLevel: "warn" };
+  const server = await startServer(config, createLogger(config.logLevel), { url: databaseUrl });
+  return {
+    url: server.url,
+    closers: [
+      { what: "Recordgate data dir", close: () => rm(dataDir, { recursive: true, force: true }) },
+      { what: "Recordgate server and database", close: () => server.close() },
+    ],
+  };
+}
+
+/** Keep-alive HTTP client for Recordgate; sequential requests reuse one connection, like an application would. */
+export class RestClient {
+  private readonly pool: HttpPool;
+
+  constructor(
+    readonly base: string,
+    private readonly token: string,
+  ) {
+    this.pool = new HttpPool(base, {
+      connections: 2,
+      headersTimeout: REQUEST_TIMEOUT_MS,
+      bodyTimeout: REQUEST_TIMEOUT_MS,
+    });
+  }
+
+  async send(method: string, pathname: string, body?: string): Promise<{ status: number; text: string }> {
+    const response = await this.pool.request({
+      method: method as "POST",
+      path: pathname,
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body,
+    });
+    return { status: response.statusCode, text: await response.body.text() };
+  }
+
+  async json(method: string, pathname: string, body?: unknown): Promise<unknown> {
+    const { status, text } = await this.send(method, pathname, body === undefined ? undefined : JSON.stringify(body));
+    if (status < 200 || status >= 300) throw new Error(`${method} ${pathname} answered ${status}: ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
