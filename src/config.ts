@@ -1,4 +1,5 @@
 import path from "node:path";
+import { parseKey } from "./vault/crypto.ts";
 
 /** Everything Recordgate reads from the environment, parsed once at boot. Nothing else touches process.env. */
 export interface Config {
@@ -11,8 +12,12 @@ export interface Config {
   maxBodyBytes: number;
   logLevel: string;
   shutdownTimeoutMs: number;
-  /** How long another instance's collection changes may take to be seen here (0: always read). */
+  /** How long collection definitions live here while the invalidation channel is down (0: no cache). */
   collectionCacheMs: number;
+  /** The vault's AES-256 key (base64 or hex); generated into `dataDir` when unset. */
+  secretKey: string | undefined;
+  /** The key before a rotation: what it still protects is re-encrypted under `secretKey` at start. */
+  previousSecretKey: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -35,6 +40,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError("RECORDGATE_ADMIN_TOKEN must be at least 16 characters");
   }
+  for (const name of ["RECORDGATE_SECRET_KEY", "RECORDGATE_SECRET_KEY_PREVIOUS"]) {
+    const value = env[name];
+    if (!value) continue;
+    try {
+      parseKey(value);
+    } catch {
+      throw new ConfigError(`${name} must be 32 bytes, base64- or hex-encoded (e.g. openssl rand -base64 32)`);
+    }
+  }
   return {
     host: env.HOST || "127.0.0.1",
     port: integer(env, "PORT", 4000, 0, 65535),
@@ -45,5 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     shutdownTimeoutMs: integer(env, "RECORDGATE_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     collectionCacheMs: integer(env, "RECORDGATE_COLLECTION_CACHE_MS", 2000, 0, 3_600_000),
+    secretKey: env.RECORDGATE_SECRET_KEY || undefined,
+    previousSecretKey: env.RECORDGATE_SECRET_KEY_PREVIOUS || undefined,
   };
 }

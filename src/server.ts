@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { loadAdminToken } from "./auth/admin-token.ts";
 import { createAuthenticator } from "./auth/authenticate.ts";
+import { loadOrCreateSecretFile } from "./auth/secret-file.ts";
 import type { Config } from "./config.ts";
 import { type Database, type DatabaseTarget, openDatabase } from "./db/database.ts";
 import { buildApp } from "./http/app.ts";
@@ -9,6 +10,8 @@ import type { Services } from "./resolvers/context.ts";
 import { SchemaRegistry } from "./resolvers/schema-registry.ts";
 import { NativeRecordSource } from "./sources/native.ts";
 import { RelationshipStore } from "./sources/relationships.ts";
+import { generateKey, parseKey, type VaultKey } from "./vault/crypto.ts";
+import { Vault } from "./vault/vault.ts";
 
 export interface RunningServer {
   app: ReturnType<typeof buildApp>;
@@ -22,6 +25,31 @@ export interface RunningServer {
 /** Where the data lives, from configuration: PostgreSQL when DATABASE_URL is set, else the embedded database. */
 export function databaseTarget(config: Config): DatabaseTarget {
   return config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir };
+}
+
+const SECRET_KEY_FILE = "secret-key";
+
+/** The vault with its key (configured, or generated into the data folder) and anything a rotation left to do. */
+async function openVault(config: Config, db: Database, logger: Logger): Promise<Vault> {
+  let key: VaultKey;
+  if (config.secretKey) {
+    key = parseKey(config.secretKey);
+  } else {
+    const file = await loadOrCreateSecretFile(config.dataDir, SECRET_KEY_FILE, generateKey);
+    key = parseKey(file.value);
+    logger.info(
+      { path: file.path },
+      file.created
+        ? "generated the vault key into this file; set RECORDGATE_SECRET_KEY to share it between instances"
+        : "vault key is in this file",
+    );
+  }
+  const vault = new Vault(db.prisma, key, config.previousSecretKey ? parseKey(config.previousSecretKey) : undefined);
+  const moved = await vault.reencrypt();
+  if (moved) logger.info({ secrets: moved }, "re-encrypted vault secrets under the current key");
+  const unreadable = await vault.unreadable();
+  if (unreadable) logger.warn({ secrets: unreadable }, "vault secrets are encrypted under a key this server lacks");
+  return vault;
 }
 
 /** Opens and migrates the database, then serves REST and GraphQL on one port. */
@@ -62,12 +90,21 @@ export async function startServer(
     },
   });
 
+  let vault: Vault;
+  try {
+    vault = await openVault(config, db, logger);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+
   const services: Services = {
     prisma: db.prisma,
     schemas: new SchemaRegistry(),
     collections,
     records: new NativeRecordSource(db.sql, { concurrentIndexBuilds: db.backend === "postgres" }),
     relationships: new RelationshipStore(db.sql),
+    vault,
     limits: { maxRecordBytes: config.maxBodyBytes },
   };
   const app = buildApp({

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
+import { loadOrCreateSecretFile } from "./secret-file.ts";
 
 export const ADMIN_TOKEN_FILE = "admin-token";
 
@@ -16,20 +15,10 @@ export interface AdminTokenSource {
  */
 export async function loadAdminToken(configured: string | undefined, dataDir: string): Promise<AdminTokenSource> {
   if (configured) return { token: configured, origin: { kind: "env" } };
-  const file = path.join(dataDir, ADMIN_TOKEN_FILE);
-  try {
-    return { token: (await readFile(file, "utf8")).trim(), origin: { kind: "file", path: file, created: false } };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const token = `rec_${randomBytes(32).toString("base64url")}`;
-  try {
-    // "wx": if another instance wrote it first, use theirs instead of overwriting.
-    await writeFile(file, `${token}\n`, { mode: 0o600, flag: "wx" });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    return { token: (await readFile(file, "utf8")).trim(), origin: { kind: "file", path: file, created: false } };
-  }
-  return { token, origin: { kind: "file", path: file, created: true } };
+  const file = await loadOrCreateSecretFile(
+    dataDir,
+    ADMIN_TOKEN_FILE,
+    () => `rec_${randomBytes(32).toString("base64url")}`,
+  );
+  return { token: file.value, origin: { kind: "file", path: file.path, created: file.created } };
 }

@@ -7,6 +7,7 @@ import type { Principal } from "../auth/authenticate.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { RecordSource } from "../sources/record-source.ts";
 import type { RelationshipStore } from "../sources/relationships.ts";
+import type { Vault } from "../vault/vault.ts";
 import type { CollectionCache } from "./collection-cache.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
 import type { SchemaRegistry } from "./schema-registry.ts";
@@ -18,6 +19,7 @@ export interface Services {
   collections: CollectionCache;
   records: RecordSource;
   relationships: RelationshipStore;
+  vault: Vault;
   limits: { maxRecordBytes: number };
 }
 

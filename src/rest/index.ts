@@ -3,6 +3,7 @@ import { collectionRoutes } from "./routes/collections.ts";
 import { recordRoutes } from "./routes/records.ts";
 import { relationshipRoutes } from "./routes/relationships.ts";
 import { tokenRoutes } from "./routes/tokens.ts";
+import { vaultRoutes } from "./routes/vault.ts";
 import { workspaceRoutes } from "./routes/workspaces.ts";
 
 /** The Rekor-compatible /v1 API: each route parses, calls one resolver, and shapes the contract's JSON. */
@@ -12,4 +13,5 @@ export const registerRest: FastifyPluginAsync = async (app) => {
   await app.register(recordRoutes);
   await app.register(relationshipRoutes);
   await app.register(tokenRoutes);
+  await app.register(vaultRoutes);
 };

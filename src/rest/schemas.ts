@@ -149,3 +149,27 @@ export const createTokenBody = {
   additionalProperties: false,
   properties: { name: text, grants: anyJson, expires_at: nullableText, type: text },
 } as const;
+
+export const createSecretBody = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    name: text,
+    value: text,
+    content_type: text,
+    tags: { type: "array", items: text },
+    expires_at: nullableText,
+  },
+} as const;
+
+export const rotateSecretBody = {
+  type: "object",
+  additionalProperties: false,
+  properties: { value: text, expires_at: nullableText },
+} as const;
+
+export const secretListQuery = {
+  type: "object",
+  additionalProperties: false,
+  properties: { expiring: { type: "boolean" }, days: { type: "integer" } },
+} as const;

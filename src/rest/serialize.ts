@@ -5,6 +5,7 @@ import type { Traversal } from "../resolvers/relationships.ts";
 import { tokenStatus } from "../resolvers/tokens.ts";
 import { type RecordRow, searchScoreOf } from "../sources/record-source.ts";
 import type { RelationshipRow } from "../sources/relationships.ts";
+import type { VaultSecret } from "../vault/vault.ts";
 
 /** The contract's field names (snake_case) for each resource; GraphQL exposes the same fields in camelCase. */
 export function workspaceJson(w: Workspace) {
@@ -109,5 +110,20 @@ export function tokenJson(t: ApiToken) {
     created_at: t.createdAt.toISOString(),
     last_used_at: t.lastUsedAt?.toISOString() ?? null,
     expires_at: t.expiresAt?.toISOString() ?? null,
+  };
+}
+
+/** A secret as every read shows it: metadata, and `masked` in place of the value. */
+export function secretJson(s: VaultSecret) {
+  return {
+    id: s.id,
+    name: s.name,
+    tags: s.tags,
+    content_type: s.contentType,
+    masked: "********",
+    version: s.version,
+    expires_at: s.expiresAt?.toISOString() ?? null,
+    created_at: s.createdAt.toISOString(),
+    updated_at: s.updatedAt.toISOString(),
   };
 }

@@ -4,5 +4,6 @@ import "./collection.ts";
 import "./record.ts";
 import "./relationship.ts";
 import "./token.ts";
+import "./vault.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });
