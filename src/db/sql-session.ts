@@ -4,6 +4,8 @@ import type pg from "pg";
 /** One database session that can run parameterised queries and multi-statement scripts (used by migrations). */
 export interface SqlSession {
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** Rows as arrays in SELECT order: no object per row, for statements returning thousands of wide rows. */
+  queryArrays(sql: string, params?: unknown[]): Promise<unknown[][]>;
   /** Runs a script of several statements as one simple-protocol call, like psql would. */
   exec(script: string): Promise<void>;
   /**
@@ -18,6 +20,9 @@ function pgliteTransactionSession(tx: Transaction): SqlSession {
     async query<Row>(sql: string, params: unknown[] = []) {
       return (await tx.query<Row>(sql, params)).rows;
     },
+    async queryArrays(sql: string, params: unknown[] = []) {
+      return (await tx.query<unknown[]>(sql, params, { rowMode: "array" })).rows;
+    },
     async exec(script: string) {
       await tx.exec(script);
     },
@@ -31,6 +36,9 @@ export function pgliteSession(db: PGlite): SqlSession {
     async query<Row>(sql: string, params: unknown[] = []) {
       return (await db.query<Row>(sql, params)).rows;
     },
+    async queryArrays(sql: string, params: unknown[] = []) {
+      return (await db.query<unknown[]>(sql, params, { rowMode: "array" })).rows;
+    },
     async exec(script: string) {
       await db.exec(script);
     },
@@ -43,6 +51,9 @@ export function pgPoolSession(pool: pg.Pool): SqlSession {
   return {
     async query<Row>(sql: string, params: unknown[] = []) {
       return (await pool.query(sql, params)).rows as Row[];
+    },
+    async queryArrays(sql: string, params: unknown[] = []) {
+      return (await pool.query({ text: sql, values: params, rowMode: "array" })).rows as unknown[][];
     },
     async exec(script: string) {
       await pool.query(script);
@@ -67,6 +78,9 @@ export function pgSession(client: pg.PoolClient | pg.Client): SqlSession {
   return {
     async query<Row>(sql: string, params: unknown[] = []) {
       return (await client.query(sql, params)).rows as Row[];
+    },
+    async queryArrays(sql: string, params: unknown[] = []) {
+      return (await client.query({ text: sql, values: params, rowMode: "array" })).rows as unknown[][];
     },
     async exec(script: string) {
       await client.query(script);

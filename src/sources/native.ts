@@ -43,36 +43,32 @@ const RECORD_FIELDS = {
   deleted_at: "deletedAt",
 } as const;
 
-/**
- * A record's columns from table alias `alias`, named `<prefix><field>`: a prefix keeps them apart from another
- * table's in a join (see recordFromColumns).
- */
-export function recordColumns(alias: string, prefix = "", withData = true): Prisma.Sql {
-  const columns = Object.entries(RECORD_FIELDS).map(([column, field]) => `${alias}.${column} AS "${prefix}${field}"`);
-  if (withData) columns.push(`${alias}.data AS "${prefix}data"`);
+/** A record's columns from table alias `alias`, named by the Prisma model's fields. */
+function recordColumns(alias: string, withData = true): Prisma.Sql {
+  const columns = Object.entries(RECORD_FIELDS).map(([column, field]) => `${alias}.${column} AS "${field}"`);
+  if (withData) columns.push(`${alias}.data AS "data"`);
   return Prisma.raw(columns.join(", "));
 }
 
-/** The record whose columns a join selected with `recordColumns(alias, prefix)`. */
-export function recordFromColumns(row: Record<string, unknown>, prefix: string): RecordRow {
-  const at = <T>(field: string) => row[`${prefix}${field}`] as T;
+/** A new object of one fixed shape, whatever other columns (sort keys, projections) the row carries. */
+function recordFromColumns(row: Record<string, unknown>): RecordRow {
   return {
-    id: at("id"),
-    workspaceId: at("workspaceId"),
-    collectionId: at("collectionId"),
-    externalId: at("externalId"),
-    externalSource: at("externalSource"),
-    version: at("version"),
-    archived: at("archived"),
-    cancelled: at("cancelled"),
-    createdAt: at("createdAt"),
-    updatedAt: at("updatedAt"),
-    deletedAt: at("deletedAt"),
-    data: at("data"),
+    id: row.id as string,
+    workspaceId: row.workspaceId as string,
+    collectionId: row.collectionId as string,
+    externalId: row.externalId as string | null,
+    externalSource: row.externalSource as string | null,
+    version: row.version as number,
+    archived: row.archived as boolean,
+    cancelled: row.cancelled as boolean,
+    createdAt: row.createdAt as Date,
+    updatedAt: row.updatedAt as Date,
+    deletedAt: row.deletedAt as Date | null,
+    data: row.data as Prisma.JsonValue,
   };
 }
 
-const SYSTEM_COLUMNS = recordColumns("r", "", false);
+const SYSTEM_COLUMNS = recordColumns("r", false);
 const COLUMNS = recordColumns("r");
 
 /** The page statement of a query (exported for tests that EXPLAIN it) and the WHERE clause its total shares. */
@@ -155,7 +151,7 @@ export class NativeRecordSource implements RecordSource {
     // A new object of one fixed shape per row: deleting the extra columns instead would put every row in V8's slow
     // dictionary mode, and the serialisers read each of them again.
     const items = rows.map((row): RecordRow => {
-      const record: RecordRow & { _search_score?: number } = recordFromColumns(row, "");
+      const record: RecordRow & { _search_score?: number } = recordFromColumns(row);
       if (project) record.data = projectedData(row, project.paths);
       if (row._search_score !== undefined) record._search_score = row._search_score as number;
       return record;

@@ -1,7 +1,6 @@
 import { v7 as uuidv7 } from "uuid";
 import type { SqlSession } from "../db/sql-session.ts";
 import { Prisma, type Relationship as RelationshipRow } from "../generated/prisma/client.ts";
-import { recordColumns, recordFromColumns } from "./native.ts";
 import type { RecordRow } from "./record-source.ts";
 
 export type { RelationshipRow };
@@ -193,41 +192,75 @@ export class RelationshipStore {
    */
   async traverse(workspaceId: string, recordIds: string[], q: TraversalQuery): Promise<Map<string, EdgePage>> {
     const counted = q.total
-      ? sql`, (SELECT count(*)::int FROM relationships l ${otherEnd(sql`k.id`)}
-               WHERE ${traversalWhere(workspaceId, sql`k.id`, { ...q, after: undefined })}) AS total`
-      : sql`, NULL::int AS total`;
-    const rows = await this.rows(sql`
-      SELECT k.id AS origin, k.collection_id AS "originCollection"${counted}, x.*
-      FROM records k
+      ? sql`(SELECT count(*)::int FROM relationships l ${otherEnd(sql`k.id`)}
+               WHERE ${traversalWhere(workspaceId, sql`k.id`, { ...q, after: undefined })})`
+      : sql`NULL::int`;
+    // Thousands of rows per statement at deep GraphQL levels: read as arrays rather than objects, with instants as
+    // epoch milliseconds (exact at timestamptz(3)) rather than text for the driver to parse.
+    const statement = sql`
+      SELECT k.id, k.collection_id, ${counted}, x.* FROM records k
       LEFT JOIN LATERAL (
-        SELECT ${COLUMNS}, l.source_id = k.id AS outgoing, ${recordColumns("o", "r_")}
+        SELECT l.id, l.rel_type, l.source_collection, l.source_id, l.target_collection, l.target_id, l.data,
+               ${epochMs("l.created_at")}, ${epochMs("l.updated_at")}, l.source_id = k.id,
+               o.id AS record_id, o.collection_id, o.external_id, o.external_source, o.version, o.archived,
+               o.cancelled, ${epochMs("o.created_at")}, ${epochMs("o.updated_at")}, o.data AS record_data
         FROM relationships l ${otherEnd(sql`k.id`)}
         WHERE ${traversalWhere(workspaceId, sql`k.id`, q)}
         ORDER BY l.created_at, l.id
         LIMIT ${q.limit + 1} OFFSET ${q.offset}
       ) x ON true
-      WHERE k.id = ANY(${recordIds}::uuid[]) AND k.workspace_id = ${workspaceId} AND k.deleted_at IS NULL`);
+      WHERE k.id = ANY(${recordIds}::uuid[]) AND k.workspace_id = ${workspaceId} AND k.deleted_at IS NULL`;
+    const rows = await this.db.queryArrays(statement.text, statement.values);
     const pages = new Map<string, EdgePage>();
     for (const row of rows) {
-      const origin = row.origin as string;
+      const origin = row[0] as string;
       let page = pages.get(origin);
       if (!page) {
-        page = { collectionId: row.originCollection as string, edges: [], hasMore: false, total: row.total as number };
+        page = { collectionId: row[1] as string, edges: [], hasMore: false, total: row[2] as number | null };
         pages.set(origin, page);
       }
-      if (row.id === null) continue; // The LEFT JOIN's row for a record without matching links.
+      if (row[3] === null) continue; // The LEFT JOIN's row for a record without matching links.
       if (page.edges.length === q.limit) {
         page.hasMore = true;
         continue;
       }
-      page.edges.push({
-        relationship: toRelationship(row),
-        direction: row.outgoing ? "outgoing" : "incoming",
-        record: recordFromColumns(row, "r_"),
-      });
+      page.edges.push(edgeFromRow(workspaceId, row));
     }
     return pages;
   }
+}
+
+const epochMs = (column: string) => Prisma.raw(`(extract(epoch FROM ${column}) * 1000)::float8`);
+
+/** Reads one row of `traverse`'s statement, column by column in its SELECT order. */
+function edgeFromRow(workspaceId: string, row: unknown[]): Edge {
+  const relationship: RelationshipRow = {
+    id: row[3] as string,
+    workspaceId,
+    relType: row[4] as string,
+    sourceCollection: row[5] as string,
+    sourceId: row[6] as string,
+    targetCollection: row[7] as string,
+    targetId: row[8] as string,
+    data: row[9] as Prisma.JsonValue,
+    createdAt: new Date(row[10] as number),
+    updatedAt: new Date(row[11] as number),
+  };
+  const record: RecordRow = {
+    id: row[13] as string,
+    workspaceId,
+    collectionId: row[14] as string,
+    externalId: row[15] as string | null,
+    externalSource: row[16] as string | null,
+    version: row[17] as number,
+    archived: row[18] as boolean,
+    cancelled: row[19] as boolean,
+    createdAt: new Date(row[20] as number),
+    updatedAt: new Date(row[21] as number),
+    deletedAt: null,
+    data: row[22] as Prisma.JsonValue,
+  };
+  return { relationship, direction: row[12] ? "outgoing" : "incoming", record };
 }
 
 /** Joins the live record at the other end of link `l` from `origin`: links to deleted records never show. */
