@@ -1,3 +1,4 @@
+import { useGraphQlJit } from "@envelop/graphql-jit";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createYoga } from "graphql-yoga";
@@ -18,7 +19,7 @@ export function registerGraphql(app: FastifyInstance) {
     graphqlEndpoint: "/graphql",
     // Our pino logger already records each request; yoga's own logger would print unstructured lines.
     logging: false,
-    plugins: [useErrorCodes()],
+    plugins: [useGraphQlJit(), useErrorCodes()],
     maskedErrors: {
       // Safety net only: useErrorCodes maps every error first.
       maskError: (error) => error as Error,

