@@ -18,6 +18,10 @@ export interface Config {
   secretKey: string | undefined;
   /** The key before a rotation: what it still protects is re-encrypted under `secretKey` at start. */
   previousSecretKey: string | undefined;
+  /** Per-workspace request limit for API tokens (docs/security.md); `points` 0 turns it off. */
+  rateLimit: { points: number; windowSeconds: number; burst: number };
+  /** Rate-limit counters live here when set, shared by every instance. */
+  redisUrl: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -61,5 +65,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     collectionCacheMs: integer(env, "RECORDGATE_COLLECTION_CACHE_MS", 2000, 0, 3_600_000),
     secretKey: env.RECORDGATE_SECRET_KEY || undefined,
     previousSecretKey: env.RECORDGATE_SECRET_KEY_PREVIOUS || undefined,
+    rateLimit: {
+      points: integer(env, "RECORDGATE_RATE_LIMIT", 6000, 0, 10_000_000),
+      windowSeconds: integer(env, "RECORDGATE_RATE_LIMIT_WINDOW_S", 60, 1, 86_400),
+      burst: integer(env, "RECORDGATE_RATE_LIMIT_BURST", 1000, 0, 10_000_000),
+    },
+    redisUrl: env.REDIS_URL || undefined,
   };
 }

@@ -5,6 +5,7 @@ import { loadOrCreateSecretFile } from "./auth/secret-file.ts";
 import type { Config } from "./config.ts";
 import { type Database, type DatabaseTarget, openDatabase } from "./db/database.ts";
 import { buildApp } from "./http/app.ts";
+import { createWorkspaceLimits } from "./limits/workspace-limits.ts";
 import { CollectionCache } from "./resolvers/collection-cache.ts";
 import type { Services } from "./resolvers/context.ts";
 import { SchemaRegistry } from "./resolvers/schema-registry.ts";
@@ -98,6 +99,8 @@ export async function startServer(
     throw error;
   }
 
+  const rateLimits = createWorkspaceLimits({ ...config.rateLimit, redisUrl: config.redisUrl });
+
   const services: Services = {
     prisma: db.prisma,
     schemas: new SchemaRegistry(),
@@ -105,6 +108,7 @@ export async function startServer(
     records: new NativeRecordSource(db.sql, { concurrentIndexBuilds: db.backend === "postgres" }),
     relationships: new RelationshipStore(db.sql),
     vault,
+    rateLimits,
     limits: { maxRecordBytes: config.maxBodyBytes },
   };
   const app = buildApp({
@@ -139,6 +143,7 @@ export async function startServer(
         try {
           await app.close();
         } finally {
+          await rateLimits.close();
           await db.close();
         }
       })();

@@ -44,6 +44,8 @@ export const notFound = (message: string, details: ErrorDetail[] = []) => new Ap
 export const conflict = (message: string, details: ErrorDetail[] = []) => new AppError("CONFLICT", message, details);
 export const unauthorized = (message = "Missing or invalid bearer token") => new AppError("UNAUTHORIZED", message);
 export const forbidden = (message: string, details: ErrorDetail[] = []) => new AppError("FORBIDDEN", message, details);
+export const rateLimited = (message: string, details: ErrorDetail[] = []) =>
+  new AppError("RATE_LIMITED", message, details);
 export const payloadTooLarge = (message: string) => new AppError("PAYLOAD_TOO_LARGE", message);
 
 export const INTERNAL_MESSAGE = "Unexpected server error";

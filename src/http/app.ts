@@ -86,7 +86,12 @@ export function buildApp(options: AppOptions) {
       if (req.url.startsWith("/graphql") && isGraphiqlPage(req)) return;
       try {
         const principal = await options.authenticate(req.headers.authorization);
-        req.ctx = createContext(options.services, { principal, requestId: req.id, log: req.log });
+        req.ctx = createContext(options.services, {
+          principal,
+          requestId: req.id,
+          log: req.log,
+          header: (name, value) => reply.header(name, value),
+        });
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         reply.header("www-authenticate", 'Bearer realm="recordgate"');

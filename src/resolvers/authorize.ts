@@ -1,5 +1,5 @@
 import { type Action, allows, type Environment, needsEnvironment, type Resource } from "../auth/grants.ts";
-import { forbidden } from "../errors/app-error.ts";
+import { forbidden, rateLimited } from "../errors/app-error.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { Context } from "./context.ts";
 
@@ -31,6 +31,35 @@ export async function can(
  * token what one of its grants covers (docs/security.md). REST and GraphQL, nested fields and loaders included,
  * all come through here.
  */
+/**
+ * Counts the request against the workspace's limit, once per request and workspace, and reports the standing in
+ * the response headers (both the IETF draft's RateLimit-* and the common X-RateLimit-* spellings). The root admin
+ * token is the operator's and is not limited; API tokens share their workspace's limit.
+ */
+async function meter(ctx: Context, workspaceId: string): Promise<void> {
+  if (ctx.principal.kind === "admin") return;
+  let pending = ctx.metered.get(workspaceId);
+  if (!pending) {
+    pending = ctx.rateLimits.consume(workspaceId);
+    ctx.metered.set(workspaceId, pending);
+    const decision = await pending;
+    if (decision.limit > 0) {
+      for (const prefix of ["RateLimit", "X-RateLimit"]) {
+        ctx.header(`${prefix}-Limit`, String(decision.limit));
+        ctx.header(`${prefix}-Remaining`, String(decision.remaining));
+        ctx.header(`${prefix}-Reset`, String(decision.resetSeconds));
+      }
+      if (!decision.allowed) ctx.header("Retry-After", String(decision.resetSeconds));
+    }
+  }
+  const decision = await pending;
+  if (!decision.allowed) {
+    throw rateLimited(`Workspace '${workspaceId}' is over its request limit; retry in ${decision.resetSeconds} s`, [
+      { path: "", message: "shared by every token of the workspace", retry_after: decision.resetSeconds },
+    ]);
+  }
+}
+
 /** Configuration that agents may not change in a production workspace (they work in previews). */
 const PRODUCTION_CONFIG: ReadonlySet<Resource> = new Set(["collections", "hooks", "triggers"]);
 
@@ -47,6 +76,8 @@ export async function authorize(
       .join(", ");
     throw forbidden(`Token lacks ${action}:${resource}${where ? ` on ${where}` : ""}`);
   }
+  // Only once the grant covers the workspace: a token must not spend another workspace's quota.
+  if (workspaceId !== undefined) await meter(ctx, workspaceId);
   const { principal } = ctx;
   // The contract's environment rule binds service tokens; the admin and user tokens holding the permission may
   // change production directly (docs/security.md explains why).
@@ -114,6 +145,7 @@ export async function collectionScope(
       (!g.scope.environments || (environment !== undefined && g.scope.environments.includes(environment))),
   );
   if (covering.length === 0) throw forbidden(`Token lacks ${action}:${resource} on workspace '${workspaceId}'`);
+  await meter(ctx, workspaceId);
   if (covering.some((g) => !g.scope.collections)) return undefined;
   return [...new Set(covering.flatMap((g) => g.scope.collections ?? []))];
 }

@@ -5,6 +5,7 @@ export type Log = Pick<Logger, "debug" | "info" | "warn" | "error">;
 
 import type { Principal } from "../auth/authenticate.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { RateLimitDecision, WorkspaceLimits } from "../limits/workspace-limits.ts";
 import type { RecordSource } from "../sources/record-source.ts";
 import type { RelationshipStore } from "../sources/relationships.ts";
 import type { Vault } from "../vault/vault.ts";
@@ -20,6 +21,7 @@ export interface Services {
   records: RecordSource;
   relationships: RelationshipStore;
   vault: Vault;
+  rateLimits: WorkspaceLimits;
   limits: { maxRecordBytes: number };
 }
 
@@ -30,16 +32,22 @@ export interface Context extends Services {
   log: Log;
   /** This request's DataLoaders (created on first use: most REST requests never batch). */
   readonly loaders: Loaders;
+  /** Sets a header on this request's HTTP response (rate-limit headers, for REST and GraphQL alike). */
+  header(name: string, value: string): void;
+  /** This request's rate-limit decision per workspace: a request counts once per workspace it touches. */
+  readonly metered: Map<string, Promise<RateLimitDecision>>;
 }
 
 export function createContext(
   services: Services,
-  request: { principal: Principal; requestId: string; log: Log },
+  request: { principal: Principal; requestId: string; log: Log; header?: (name: string, value: string) => void },
 ): Context {
   let loaders: Loaders | undefined;
   return {
     ...services,
     ...request,
+    header: request.header ?? (() => {}),
+    metered: new Map(),
     get loaders() {
       loaders ??= createLoaders(services);
       return loaders;
