@@ -116,7 +116,8 @@ function grantsFor(ctx: Context, action: Action, resource: Resource) {
 export function workspaceScope(
   ctx: Context,
 ): Array<{ id?: { in: string[] }; environment?: { in: string[] } }> | undefined {
-  const grants = grantsFor(ctx, "read", "workspaces");
+  // A grant limited to some collections does not cover reading the workspace itself (as GET /workspaces/{id}).
+  const grants = grantsFor(ctx, "read", "workspaces")?.filter((g) => !g.scope.collections) ?? null;
   if (grants === null) return undefined;
   if (grants.length === 0) throw forbidden("Token lacks read:workspaces");
   if (grants.some((g) => g.scope.workspaces.includes("*") && !g.scope.environments)) return undefined;
