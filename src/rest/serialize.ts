@@ -38,7 +38,7 @@ export function collectionJson(c: Collection) {
 }
 
 export function recordJson(r: RecordRow) {
-  return {
+  const json: Record<string, unknown> = {
     id: r.id,
     collection: r.collectionId,
     data: r.data,
@@ -47,11 +47,13 @@ export function recordJson(r: RecordRow) {
     version: r.version,
     created_at: r.createdAt.toISOString(),
     updated_at: r.updatedAt.toISOString(),
-    // Flags appear only when set, as in the contract's examples.
-    ...(r.archived ? { _archived: true } : {}),
-    ...(r.cancelled ? { cancelled: true } : {}),
-    ...(searchScoreOf(r) !== undefined ? { _search_score: searchScoreOf(r) } : {}),
   };
+  // Flags appear only when set, as in the contract's examples.
+  if (r.archived) json._archived = true;
+  if (r.cancelled) json.cancelled = true;
+  const score = searchScoreOf(r);
+  if (score !== undefined) json._search_score = score;
+  return json;
 }
 
 export function listJson<T, J>(page: PageResult<T>, toJson: (item: T) => J) {

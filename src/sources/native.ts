@@ -5,6 +5,7 @@ import { Prisma } from "../generated/prisma/client.ts";
 import type { AggregateQuery, PathSegment, RecordQuery } from "../resolvers/query/model.ts";
 import { searchOf } from "../resolvers/query/model.ts";
 import type { IndexSpec } from "../resolvers/query/parse.ts";
+import { epochMs, instant, optionalInstant } from "./instants.ts";
 import { NativeIndexes } from "./native-indexes.ts";
 import {
   afterCursor,
@@ -43,40 +44,55 @@ const RECORD_FIELDS = {
   deleted_at: "deletedAt",
 } as const;
 
-/** A record's columns from table alias `alias`, named by the Prisma model's fields. */
-function recordColumns(alias: string, withData = true): Prisma.Sql {
-  const columns = Object.entries(RECORD_FIELDS).map(([column, field]) => `${alias}.${column} AS "${field}"`);
-  if (withData) columns.push(`${alias}.data AS "data"`);
+const INSTANTS = new Set(["created_at", "updated_at", "deleted_at"]);
+/** What a query page does not need to read back: its own collection, and deleted_at (null for live records). */
+const IMPLIED_IN_PAGES = new Set(["workspace_id", "collection_id", "deleted_at"]);
+
+/**
+ * A record's columns from table alias `alias`, named by the Prisma model's fields (instants as epoch ms). `page`
+ * leaves out what a page of one collection's live records implies: fewer columns for the driver to read per row.
+ */
+function recordColumns(alias: string, options: { data: boolean; page: boolean }): Prisma.Sql {
+  const columns = Object.entries(RECORD_FIELDS)
+    .filter(([column]) => !(options.page && IMPLIED_IN_PAGES.has(column)))
+    .map(([column, field]) =>
+      INSTANTS.has(column) ? `${epochMs(`${alias}.${column}`).text} AS "${field}"` : `${alias}.${column} AS "${field}"`,
+    );
+  if (options.data) columns.push(`${alias}.data AS "data"`);
   return Prisma.raw(columns.join(", "));
 }
 
-/** A new object of one fixed shape, whatever other columns (sort keys, projections) the row carries. */
-function recordFromColumns(row: Record<string, unknown>): RecordRow {
+/**
+ * A new object of one fixed shape, whatever other columns (sort keys, projections) the row carries; `ref` fills in
+ * the columns a page leaves out.
+ */
+function recordFromColumns(row: Record<string, unknown>, ref?: CollectionRef): RecordRow {
   return {
     id: row.id as string,
-    workspaceId: row.workspaceId as string,
-    collectionId: row.collectionId as string,
+    workspaceId: ref ? ref.workspaceId : (row.workspaceId as string),
+    collectionId: ref ? ref.collectionId : (row.collectionId as string),
     externalId: row.externalId as string | null,
     externalSource: row.externalSource as string | null,
     version: row.version as number,
     archived: row.archived as boolean,
     cancelled: row.cancelled as boolean,
-    createdAt: row.createdAt as Date,
-    updatedAt: row.updatedAt as Date,
-    deletedAt: row.deletedAt as Date | null,
+    createdAt: instant(row.createdAt),
+    updatedAt: instant(row.updatedAt),
+    deletedAt: ref ? null : optionalInstant(row.deletedAt),
     data: row.data as Prisma.JsonValue,
   };
 }
 
-const SYSTEM_COLUMNS = recordColumns("r", false);
-const COLUMNS = recordColumns("r");
+const PAGE_SYSTEM_COLUMNS = recordColumns("r", { data: false, page: true });
+const PAGE_COLUMNS = recordColumns("r", { data: true, page: true });
+const COLUMNS = recordColumns("r", { data: true, page: false });
 
 /** The page statement of a query (exported for tests that EXPLAIN it) and the WHERE clause its total shares. */
 export function compileRecordQuery(ref: CollectionRef, q: RecordQuery) {
   const where = whereClause(Prisma.sql`${inCollection(ref)} AND r.deleted_at IS NULL`, q.filter);
   const project = projection(q.fields);
   const keyset = q.after ? Prisma.sql` AND ${afterCursor(q.sort, q.after as Array<string | null>)}` : Prisma.empty;
-  const select = project ? Prisma.sql`${SYSTEM_COLUMNS}${project.select}` : COLUMNS;
+  const select = project ? Prisma.sql`${PAGE_SYSTEM_COLUMNS}${project.select}` : PAGE_COLUMNS;
   const search = searchOf(q.filter);
   const score = search ? Prisma.sql`, ${searchScore(search)} AS "_search_score"` : Prisma.empty;
   // Without an explicit sort, a search ranks by score (best first), then newest first.
@@ -119,14 +135,19 @@ export class NativeRecordSource implements RecordSource {
     return this.db.query<Row>(statement.text, statement.values);
   }
 
+  /** Runs a statement that returns `COLUMNS` rows. */
+  private async records(statement: Prisma.Sql): Promise<RecordRow[]> {
+    return (await this.rows<Record<string, unknown>>(statement)).map((row) => recordFromColumns(row));
+  }
+
   async get(ref: CollectionRef, id: string): Promise<RecordRow | null> {
-    const [row] = await this.rows<RecordRow>(Prisma.sql`
+    const [row] = await this.records(Prisma.sql`
       SELECT ${COLUMNS} FROM records r WHERE r.id = ${id}::uuid AND ${inCollection(ref)} AND r.deleted_at IS NULL`);
     return row ?? null;
   }
 
   getMany(ref: CollectionRef, ids: string[]): Promise<RecordRow[]> {
-    return this.rows<RecordRow>(Prisma.sql`
+    return this.records(Prisma.sql`
       SELECT ${COLUMNS} FROM records r WHERE r.id = ANY(${ids}::uuid[]) AND ${inCollection(ref)} AND r.deleted_at IS NULL`);
   }
 
@@ -151,7 +172,7 @@ export class NativeRecordSource implements RecordSource {
     // A new object of one fixed shape per row: deleting the extra columns instead would put every row in V8's slow
     // dictionary mode, and the serialisers read each of them again.
     const items = rows.map((row): RecordRow => {
-      const record: RecordRow & { _search_score?: number } = recordFromColumns(row);
+      const record: RecordRow & { _search_score?: number } = recordFromColumns(row, ref);
       if (project) record.data = projectedData(row, project.paths);
       if (row._search_score !== undefined) record._search_score = row._search_score as number;
       return record;
@@ -182,7 +203,7 @@ export class NativeRecordSource implements RecordSource {
     if (command.expectedVersion !== undefined) return this.updateExisting(ref, command);
     if (command.id !== undefined) return this.upsertById(ref, command, command.id);
     if (command.externalId !== undefined) return this.upsertByExternalId(ref, command, command.externalId);
-    const [record] = await this.rows<RecordRow>(Prisma.sql`
+    const [record] = await this.records(Prisma.sql`
       INSERT INTO records AS r (id, workspace_id, collection_id, data)
       VALUES (${uuidv7()}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${json(command.data)})
       RETURNING ${COLUMNS}`);
@@ -192,7 +213,7 @@ export class NativeRecordSource implements RecordSource {
 
   /** The id decides; a new record takes that id. An existing one must be live, here, and not bound elsewhere. */
   private async upsertById(ref: CollectionRef, command: UpsertCommand, id: string): Promise<UpsertOutcome> {
-    const [record] = await this.rows<RecordRow>(Prisma.sql`
+    const [record] = await this.records(Prisma.sql`
       INSERT INTO records AS r (id, workspace_id, collection_id, external_id, external_source, data)
       VALUES (${id}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${command.externalId ?? null},
               ${command.externalSource ?? null}, ${json(command.data)})
@@ -220,7 +241,7 @@ export class NativeRecordSource implements RecordSource {
     command: UpsertCommand,
     externalId: string,
   ): Promise<UpsertOutcome> {
-    const [record] = await this.rows<RecordRow>(Prisma.sql`
+    const [record] = await this.records(Prisma.sql`
       INSERT INTO records AS r (id, workspace_id, collection_id, external_id, external_source, data)
       VALUES (${uuidv7()}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${externalId},
               ${command.externalSource ?? null}, ${json(command.data)})
@@ -242,7 +263,7 @@ export class NativeRecordSource implements RecordSource {
       : Prisma.sql`r.external_id = ${externalId}
           AND COALESCE(r.external_source, '') = ${externalSource ?? ""} AND NOT r.archived`;
     if (!command.id && externalId === null) return { ok: false, reason: "missing" };
-    const [record] = await this.rows<RecordRow>(Prisma.sql`
+    const [record] = await this.records(Prisma.sql`
       UPDATE records AS r SET data = ${json(command.data)}, version = r.version + 1, updated_at = now()
       WHERE ${target} AND ${inCollection(ref)}
         AND r.deleted_at IS NULL AND NOT r.cancelled AND r.version = ${command.expectedVersion}
@@ -259,7 +280,7 @@ export class NativeRecordSource implements RecordSource {
   }
 
   async replaceData(ref: CollectionRef, id: string, data: object, expectedVersion: number): Promise<UpdateOutcome> {
-    const [record] = await this.rows<RecordRow>(Prisma.sql`
+    const [record] = await this.records(Prisma.sql`
       UPDATE records AS r SET data = ${json(data)}, version = r.version + 1, updated_at = now()
       WHERE r.id = ${id}::uuid AND ${inCollection(ref)}
         AND r.deleted_at IS NULL AND NOT r.cancelled AND r.version = ${expectedVersion}
@@ -270,7 +291,7 @@ export class NativeRecordSource implements RecordSource {
 
   async setFlag(ref: CollectionRef, id: string, flag: "archived" | "cancelled"): Promise<UpdateOutcome> {
     const column = flag === "archived" ? Prisma.sql`archived` : Prisma.sql`cancelled`;
-    const [record] = await this.rows<RecordRow>(Prisma.sql`
+    const [record] = await this.records(Prisma.sql`
       UPDATE records AS r SET ${column} = true, version = r.version + 1, updated_at = now()
       WHERE r.id = ${id}::uuid AND ${inCollection(ref)} AND r.deleted_at IS NULL AND NOT r.cancelled
       RETURNING ${COLUMNS}`);
@@ -305,7 +326,7 @@ export class NativeRecordSource implements RecordSource {
     id: string,
     command: Partial<Pick<UpsertCommand, "externalId" | "externalSource" | "expectedVersion">>,
   ): Promise<WriteRefusal> {
-    const [current] = await this.rows<RecordRow>(Prisma.sql`SELECT ${COLUMNS} FROM records r WHERE r.id = ${id}::uuid`);
+    const [current] = await this.records(Prisma.sql`SELECT ${COLUMNS} FROM records r WHERE r.id = ${id}::uuid`);
     if (!current) return "missing";
     if (current.workspaceId !== ref.workspaceId || current.collectionId !== ref.collectionId) {
       return "other_collection";

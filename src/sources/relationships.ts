@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from "uuid";
 import type { SqlSession } from "../db/sql-session.ts";
 import { Prisma, type Relationship as RelationshipRow } from "../generated/prisma/client.ts";
+import { epochMs, instant } from "./instants.ts";
 import type { RecordRow } from "./record-source.ts";
 
 export type { RelationshipRow };
@@ -195,8 +196,8 @@ export class RelationshipStore {
       ? sql`(SELECT count(*)::int FROM relationships l ${otherEnd(sql`k.id`)}
                WHERE ${traversalWhere(workspaceId, sql`k.id`, { ...q, after: undefined })})`
       : sql`NULL::int`;
-    // Thousands of rows per statement at deep GraphQL levels: read as arrays rather than objects, with instants as
-    // epoch milliseconds (exact at timestamptz(3)) rather than text for the driver to parse.
+    // Thousands of rows per statement at deep GraphQL levels: read as arrays rather than objects (and instants as
+    // epoch milliseconds, see instants.ts).
     const statement = sql`
       SELECT k.id, k.collection_id, ${counted}, x.* FROM records k
       LEFT JOIN LATERAL (
@@ -229,11 +230,6 @@ export class RelationshipStore {
     return pages;
   }
 }
-
-// date_part is float8 arithmetic, cheaper than extract's numeric over thousands of rows; its rounding error is far
-// below half a millisecond, which `instant` rounds away.
-const epochMs = (column: string) => Prisma.raw(`date_part('epoch', ${column}) * 1000`);
-const instant = (value: unknown) => new Date(Math.round(value as number));
 
 /** Reads one row of `traverse`'s statement, column by column in its SELECT order. */
 function edgeFromRow(workspaceId: string, row: unknown[]): Edge {
