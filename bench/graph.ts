@@ -22,8 +22,8 @@ import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { isDeepStrictEqual } from "node:util";
 import pg from "pg";
-import { createBenchDatabase, withClient } from "./support/database.ts";
-import { measureHttpFloor, measureLatency } from "./support/latency.ts";
+import { baselinePool, createBenchDatabase, withClient } from "./support/database.ts";
+import { measureHttpFloor, measureLatency, succeeds } from "./support/latency.ts";
 import { type Closer, runMain } from "./support/lifecycle.ts";
 import { explain, type PlanSummary } from "./support/plans.ts";
 import { RestClient, startRecordgate } from "./support/recordgate.ts";
@@ -41,8 +41,6 @@ const ROOTS = 50;
 const PAGE = 10;
 /** The GraphQL query's levels: the records page, their links, the links of the linked records. */
 const GRAPHQL_DEPTH = 3;
-/** Matches the pool src/db/database.ts opens for PostgreSQL, so neither side can win by holding more connections. */
-const POOL_SIZE = 10;
 /** Rows per INSERT … SELECT: big enough that per-statement overhead vanishes, small enough to report progress. */
 const LOAD_BATCH = 100_000;
 const TARGET = 3;
@@ -527,22 +525,14 @@ function graphCases(rootId: string): GraphCase[] {
 /** One case, bound to both sides: each call reports whether it succeeded, and never throws. */
 function calls(c: GraphCase, rest: RestClient, pool: pg.Pool): Record<Side, () => Promise<boolean>> {
   return {
-    recordgate: async () => {
-      try {
+    recordgate: succeeds(
+      async () => {
         const { status, text } = await rest.send(c.method, c.path, c.body);
         return c.answered(status, text);
-      } catch {
-        return false;
-      }
-    },
-    baseline: async () => {
-      try {
-        await c.baseline(pool);
-        return true;
-      } catch {
-        return false;
-      }
-    },
+      },
+      (answered) => answered === true,
+    ),
+    baseline: succeeds(() => c.baseline(pool)),
   };
 }
 
@@ -791,9 +781,7 @@ async function run(settings: Settings, closers: Closer[]): Promise<number> {
   const load: LoadStats = { ...loaded, ...(await vacuumAnalyze(db.url)) };
   const rootId = await recordIdOf(db.url, 1);
 
-  const pool = new pg.Pool({ connectionString: db.url, max: POOL_SIZE });
-  // As in src/db/database.ts: an idle client dropped by the server must not crash the run.
-  pool.on("error", () => {});
+  const pool = baselinePool(db.url);
   closers.push({ what: "baseline pool", close: () => pool.end() });
   const explainClient = new pg.Client({ connectionString: db.url });
   await explainClient.connect();

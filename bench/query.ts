@@ -20,8 +20,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { isDeepStrictEqual } from "node:util";
 import autocannon from "autocannon";
 import pg from "pg";
-import { type BenchDatabase, createBenchDatabase, withClient } from "./support/database.ts";
-import { measureHttpFloor, measureLatency } from "./support/latency.ts";
+import { type BenchDatabase, baselinePool, createBenchDatabase, withClient } from "./support/database.ts";
+import { measureHttpFloor, measureLatency, succeeds } from "./support/latency.ts";
 import { type Closer, runMain } from "./support/lifecycle.ts";
 import { explain, type PlanSummary } from "./support/plans.ts";
 import { RestClient, startRecordgate } from "./support/recordgate.ts";
@@ -34,8 +34,6 @@ import { formatTable, ms, times } from "./support/table.ts";
 const WORKSPACE = "bench";
 const COLLECTION = "invoices";
 const PAGE_SIZE = 50;
-/** Matches the pool src/db/database.ts opens for PostgreSQL, so neither side can win by holding more connections. */
-const POOL_SIZE = 10;
 /** Rows per INSERT … SELECT: big enough that per-statement overhead vanishes, small enough to report progress. */
 const LOAD_BATCH = 100_000;
 /**
@@ -407,21 +405,11 @@ function runner(c: QueryCase, rest: RestClient, pool: pg.Pool): Runner {
   return {
     name: c.name,
     call: {
-      recordgate: async () => {
-        try {
-          return (await rest.send("POST", c.path, body)).status === 200;
-        } catch {
-          return false;
-        }
-      },
-      baseline: async () => {
-        try {
-          await c.baseline(pool);
-          return true;
-        } catch {
-          return false;
-        }
-      },
+      recordgate: succeeds(
+        () => rest.send("POST", c.path, body),
+        (response) => (response as { status: number }).status === 200,
+      ),
+      baseline: succeeds(() => c.baseline(pool)),
     },
   };
 }
@@ -830,9 +818,7 @@ async function run(settings: Settings, closers: Closer[]): Promise<number> {
   await checkLoadedRecordIsValid(rest, db.url);
   const load = { ...loaded, ...(await vacuumAnalyze(db.url)) };
 
-  const pool = new pg.Pool({ connectionString: db.url, max: POOL_SIZE });
-  // As in src/db/database.ts: an idle client dropped by the server must not crash the run.
-  pool.on("error", () => {});
+  const pool = baselinePool(db.url);
   closers.push({ what: "baseline pool", close: () => pool.end() });
   const explainClient = new pg.Client({ connectionString: db.url });
   await explainClient.connect();

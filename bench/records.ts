@@ -15,9 +15,9 @@ import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { isDeepStrictEqual } from "node:util";
 import autocannon from "autocannon";
-import pg from "pg";
+import type pg from "pg";
 import { v7 as uuidv7 } from "uuid";
-import { createBenchDatabase, withClient } from "./support/database.ts";
+import { baselinePool, createBenchDatabase, withClient } from "./support/database.ts";
 import { type Closer, runMain } from "./support/lifecycle.ts";
 import { startRecordgate } from "./support/recordgate.ts";
 import { writeResults } from "./support/results.ts";
@@ -28,8 +28,6 @@ import { formatTable, times } from "./support/table.ts";
 const WORKSPACE = "bench";
 const COLLECTION = "contacts";
 const PAGE_SIZE = 50;
-/** Matches the pool src/db/database.ts opens for PostgreSQL, so neither side can win by holding more connections. */
-const POOL_SIZE = 10;
 /** Rows per INSERT: one statement at the default size, bounded parameter size for big loads. */
 const LOAD_BATCH = 10_000;
 /** How many distinct ids the get-one route rotates through; enough that no single row or plan is favoured. */
@@ -269,9 +267,7 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 }
 
 async function startBaseline(databaseUrl: string, token: string): Promise<{ url: string; closers: Closer[] }> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL_SIZE });
-  // As in src/db/database.ts: an idle client dropped by the server must not crash the run.
-  pool.on("error", () => {});
+  const pool = baselinePool(databaseUrl);
   const expectedAuth = `Bearer ${token}`;
   const server = http.createServer((req, res) => {
     answer(pool, req, expectedAuth).then(

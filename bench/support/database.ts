@@ -48,3 +48,13 @@ export async function withClient<T>(url: string, fn: (client: pg.Client) => Prom
     await client.end();
   }
 }
+
+/** Matches the pool src/db/database.ts opens for PostgreSQL, so neither side can win by holding more connections. */
+export const POOL_SIZE = 10;
+
+/** The baseline's pool: an idle client the server drops must not crash the run (as in src/db/database.ts). */
+export function baselinePool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE });
+  pool.on("error", () => {});
+  return pool;
+}

@@ -77,3 +77,14 @@ export async function measureHttpFloor(rest: RestClient, iterations: number): Pr
   }
   return latencyStats(samples);
 }
+
+/** A timed call that reports failure instead of throwing, so one failed request counts rather than ends the run. */
+export function succeeds(call: () => Promise<unknown>, ok: (result: unknown) => boolean = () => true) {
+  return async (): Promise<boolean> => {
+    try {
+      return ok(await call());
+    } catch {
+      return false;
+    }
+  };
+}
