@@ -5,6 +5,7 @@ import { Prisma } from "../generated/prisma/client.ts";
 import type { AggregateQuery, PathSegment, RecordQuery } from "../resolvers/query/model.ts";
 import { searchOf } from "../resolvers/query/model.ts";
 import type { IndexSpec } from "../resolvers/query/parse.ts";
+import { RecordWithDataText } from "./data-text.ts";
 import { epochMs, instant, optionalInstant } from "./instants.ts";
 import { NativeIndexes } from "./native-indexes.ts";
 import {
@@ -52,13 +53,14 @@ const IMPLIED_IN_PAGES = new Set(["workspace_id", "collection_id", "deleted_at"]
  * A record's columns from table alias `alias`, named by the Prisma model's fields (instants as epoch ms). `page`
  * leaves out what a page of one collection's live records implies: fewer columns for the driver to read per row.
  */
-function recordColumns(alias: string, options: { data: boolean; page: boolean }): Prisma.Sql {
+function recordColumns(alias: string, options: { data: "json" | "text" | "none"; page: boolean }): Prisma.Sql {
   const columns = Object.entries(RECORD_FIELDS)
     .filter(([column]) => !(options.page && IMPLIED_IN_PAGES.has(column)))
     .map(([column, field]) =>
       INSTANTS.has(column) ? `${epochMs(`${alias}.${column}`).text} AS "${field}"` : `${alias}.${column} AS "${field}"`,
     );
-  if (options.data) columns.push(`${alias}.data AS "data"`);
+  if (options.data === "json") columns.push(`${alias}.data AS "data"`);
+  if (options.data === "text") columns.push(`${alias}.data::text AS "data"`);
   return Prisma.raw(columns.join(", "));
 }
 
@@ -83,9 +85,28 @@ function recordFromColumns(row: Record<string, unknown>, ref?: CollectionRef): R
   };
 }
 
-const PAGE_SYSTEM_COLUMNS = recordColumns("r", { data: false, page: true });
-const PAGE_COLUMNS = recordColumns("r", { data: true, page: true });
-const COLUMNS = recordColumns("r", { data: true, page: false });
+const PAGE_SYSTEM_COLUMNS = recordColumns("r", { data: "none", page: true });
+/** Pages read `data` as text: see RecordWithDataText. */
+const PAGE_COLUMNS = recordColumns("r", { data: "text", page: true });
+const COLUMNS = recordColumns("r", { data: "json", page: false });
+
+/** A page's row (PAGE_COLUMNS) as a record; `data` stays text until something reads it. */
+function pageRecord(row: Record<string, unknown>, ref: CollectionRef): RecordRow {
+  return new RecordWithDataText(
+    row.id as string,
+    ref.workspaceId,
+    ref.collectionId,
+    row.externalId as string | null,
+    row.externalSource as string | null,
+    row.version as number,
+    row.archived as boolean,
+    row.cancelled as boolean,
+    instant(row.createdAt),
+    instant(row.updatedAt),
+    null,
+    row.data as string,
+  );
+}
 
 /** The page statement of a query (exported for tests that EXPLAIN it) and the WHERE clause its total shares. */
 export function compileRecordQuery(ref: CollectionRef, q: RecordQuery) {
@@ -172,7 +193,9 @@ export class NativeRecordSource implements RecordSource {
     // A new object of one fixed shape per row: deleting the extra columns instead would put every row in V8's slow
     // dictionary mode, and the serialisers read each of them again.
     const items = rows.map((row): RecordRow => {
-      const record: RecordRow & { _search_score?: number } = recordFromColumns(row, ref);
+      const record: RecordRow & { _search_score?: number } = project
+        ? recordFromColumns(row, ref)
+        : pageRecord(row, ref);
       if (project) record.data = projectedData(row, project.paths);
       if (row._search_score !== undefined) record._search_score = row._search_score as number;
       return record;

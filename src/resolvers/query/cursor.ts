@@ -2,10 +2,20 @@ import { createHash } from "node:crypto";
 import { validationError } from "../../errors/app-error.ts";
 import type { SortTerm } from "./model.ts";
 
+/** Sorts seen recently and their signatures: every page of a query hashes the same sort again. */
+const signatures = new Map<string, string>();
+const SIGNATURES_KEPT = 1000;
+
 /** Ties a cursor to the sort it was made for, so it cannot be replayed against another order. */
 function signature(sort: SortTerm[]): string {
   const spec = sort.map((t) => `${t.field.label}:${t.direction}:${t.field.type}`).join(",");
-  return createHash("sha256").update(spec).digest("base64url").slice(0, 12);
+  let signed = signatures.get(spec);
+  if (signed === undefined) {
+    signed = createHash("sha256").update(spec).digest("base64url").slice(0, 12);
+    if (signatures.size >= SIGNATURES_KEPT) signatures.clear();
+    signatures.set(spec, signed);
+  }
+  return signed;
 }
 
 /** An opaque keyset cursor: the sort-key values of the last row of a page. */

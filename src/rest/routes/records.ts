@@ -4,7 +4,7 @@ import type { AggregateInput } from "../../resolvers/query/aggregate.ts";
 import { aggregateRecords, queryRecords, type RecordQueryInput } from "../../resolvers/query.ts";
 import * as records from "../../resolvers/records.ts";
 import { aggregateBody, patchRecordBody, recordListQuery, recordQueryBody, upsertRecordBody } from "../schemas.ts";
-import { recordJson, recordPageJson } from "../serialize.ts";
+import { recordJson, recordPageJsonText, sendJsonText } from "../serialize.ts";
 
 type CollectionParams = { Params: { ws: string; collection: string } };
 type RecordParams = { Params: { ws: string; collection: string; id: string } };
@@ -65,14 +65,23 @@ export const recordRoutes: FastifyPluginAsync = async (app) => {
   app.get<CollectionParams & { Querystring: ListQuerystring }>(
     "/:ws/records/:collection",
     { schema: { querystring: recordListQuery } },
-    async (req) =>
-      recordPageJson(await queryRecords(req.ctx, req.params.ws, req.params.collection, fromQuerystring(req.query))),
+    async (req, reply) =>
+      sendJsonText(
+        reply,
+        recordPageJsonText(
+          await queryRecords(req.ctx, req.params.ws, req.params.collection, fromQuerystring(req.query)),
+        ),
+      ),
   );
 
   app.post<CollectionParams & { Body: RecordQueryInput }>(
     "/:ws/records/:collection/query",
     { schema: { body: recordQueryBody } },
-    async (req) => recordPageJson(await queryRecords(req.ctx, req.params.ws, req.params.collection, req.body)),
+    async (req, reply) =>
+      sendJsonText(
+        reply,
+        recordPageJsonText(await queryRecords(req.ctx, req.params.ws, req.params.collection, req.body)),
+      ),
   );
 
   app.post<CollectionParams & { Body: AggregateInput }>(
