@@ -91,6 +91,22 @@ const freshGamma = async (f: Fixture) => {
   await f.admin("POST", "/v1/workspaces", { id: "gamma", name: "Gamma" });
 };
 
+/** gamma with a preview that adds a collection: something to promote. */
+const promotableGamma = async (f: Fixture) => {
+  await freshGamma(f);
+  await f.admin("POST", "/v1/workspaces/gamma/previews", { name: "next" });
+  await f.admin("PUT", "/v1/gamma--next/collections/extra", { json_schema: { type: "object" } });
+};
+const promotedGamma = async (f: Fixture) => {
+  await promotableGamma(f);
+  return (await f.admin("POST", "/v1/workspaces/gamma/promote", { from: "gamma--next" })).body.id as string;
+};
+/** A fresh preview name under gamma, which may have been deleted by an earlier entry. */
+const previewName = async (f: Fixture) => {
+  await f.admin("POST", "/v1/workspaces", { id: "gamma", name: "Gamma" });
+  return `p${randomUUID().slice(0, 8)}`;
+};
+
 const REST: Record<string, RestCase> = {
   "GET /v1/workspaces": {
     guard: "workspace-list",
@@ -127,6 +143,39 @@ const REST: Record<string, RestCase> = {
       await freshGamma(f);
       return { path: "/v1/workspaces/gamma" };
     },
+  },
+  "POST /v1/workspaces/{prod}/previews": {
+    guard: "workspace",
+    write: true,
+    ok: 201,
+    prepare: async (f) => ({ path: "/v1/workspaces/gamma/previews", body: { name: await previewName(f) } }),
+  },
+  "GET /v1/workspaces/{prod}/previews": {
+    guard: "workspace",
+    write: false,
+    ok: 200,
+    prepare: async () => ({ path: "/v1/workspaces/alpha/previews" }),
+  },
+  "POST /v1/workspaces/{prod}/promote": {
+    guard: "workspace",
+    write: true,
+    ok: 201,
+    prepare: async (f) => {
+      await promotableGamma(f);
+      return { path: "/v1/workspaces/gamma/promote", body: { from: "gamma--next" } };
+    },
+  },
+  "GET /v1/workspaces/{prod}/promotions": {
+    guard: "workspace",
+    write: false,
+    ok: 200,
+    prepare: async () => ({ path: "/v1/workspaces/alpha/promotions" }),
+  },
+  "POST /v1/workspaces/{prod}/promotions/{pid}/rollback": {
+    guard: "workspace",
+    write: true,
+    ok: 200,
+    prepare: async (f) => ({ path: `/v1/workspaces/gamma/promotions/${await promotedGamma(f)}/rollback` }),
   },
   "GET /v1/{ws}/collections": {
     guard: "collection-list",
@@ -349,7 +398,8 @@ describe.each(backends())("authorization matrix on %s", (backend) => {
         (SELECT count(*) || ':' || coalesce(sum(version), 0) || ':' || count(deleted_at) FROM records) AS records,
         (SELECT count(*) FROM relationships) AS relationships,
         (SELECT count(*) || ':' || count(revoked_at) FROM api_tokens) AS tokens,
-        (SELECT count(*) || ':' || coalesce(sum(version), 0) FROM vault_secrets) AS secrets`),
+        (SELECT count(*) || ':' || coalesce(sum(version), 0) FROM vault_secrets) AS secrets,
+        (SELECT count(*) || ':' || count(rolled_back_at) FROM promotions) AS promotions`),
     );
 
   beforeAll(async () => {
@@ -470,6 +520,35 @@ describe.each(backends())("authorization matrix on %s", (backend) => {
         await freshGamma(fx);
         return 'mutation { deleteWorkspace(id: "gamma") }';
       },
+    },
+    previews: {
+      guard: "workspace",
+      write: false,
+      query: async () => '{ previews(workspaceId: "alpha") { total } }',
+    },
+    createPreview: {
+      guard: "workspace",
+      write: true,
+      query: async (fx) => `mutation { createPreview(workspaceId: "gamma", name: "${await previewName(fx)}") { id } }`,
+    },
+    promotions: {
+      guard: "workspace",
+      write: false,
+      query: async () => '{ promotions(workspaceId: "alpha") { total } }',
+    },
+    promote: {
+      guard: "workspace",
+      write: true,
+      query: async (fx) => {
+        await promotableGamma(fx);
+        return 'mutation { promote(workspaceId: "gamma", from: "gamma--next") { dryRun } }';
+      },
+    },
+    rollbackPromotion: {
+      guard: "workspace",
+      write: true,
+      query: async (fx) =>
+        `mutation { rollbackPromotion(workspaceId: "gamma", id: "${await promotedGamma(fx)}") { status } }`,
     },
     collections: {
       guard: "collection-list",

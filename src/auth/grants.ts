@@ -1,4 +1,5 @@
 import type { ErrorDetail } from "../errors/app-error.ts";
+import { productionIdOf } from "../resolvers/identifiers.ts";
 
 /** The resource kinds permissions name (the contract's list). */
 export const RESOURCES = [
@@ -135,18 +136,19 @@ export function parseGrants(input: unknown, details: ErrorDetail[]): Grant[] {
 const includes = (list: string[] | undefined, value: string | undefined) =>
   list === undefined || (value !== undefined && list.includes(value));
 
+/**
+ * Whether a grant's workspace list covers a workspace: `*`, its id, or, for a preview, its production workspace's
+ * id (a grant on `acme` covers `acme--feature`; `environments` can then narrow it to previews).
+ */
+export const coversWorkspace = (workspaces: string[], workspaceId: string) =>
+  workspaces.includes("*") || workspaces.includes(workspaceId) || workspaces.includes(productionIdOf(workspaceId));
+
 /** Whether one grant covers what an operation needs. */
 function grantAllows(grant: Grant, need: Need): boolean {
   const { scope } = grant;
   const permitted = grant.permissions.includes("*") || grant.permissions.includes(`${need.action}:${need.resource}`);
   if (!permitted) return false;
-  if (
-    need.workspaceId !== undefined &&
-    !scope.workspaces.includes("*") &&
-    !scope.workspaces.includes(need.workspaceId)
-  ) {
-    return false;
-  }
+  if (need.workspaceId !== undefined && !coversWorkspace(scope.workspaces, need.workspaceId)) return false;
   // An operation on one collection needs that collection in scope; one on the workspace's whole set of
   // collections (listing them, or a workspace-level change) needs a grant without a collection restriction.
   if (scope.collections !== undefined && !includes(scope.collections, need.collectionId)) return false;
@@ -173,7 +175,10 @@ export function covers(parent: Grant[], child: Grant): boolean {
     permissions.every((permission) =>
       parent.some((p) => {
         if (!p.permissions.includes("*") && !p.permissions.includes(permission)) return false;
-        if (!p.scope.workspaces.includes("*") && (workspace === "*" || !p.scope.workspaces.includes(workspace))) {
+        if (
+          !p.scope.workspaces.includes("*") &&
+          (workspace === "*" || !coversWorkspace(p.scope.workspaces, workspace))
+        ) {
           return false;
         }
         if (p.scope.collections !== undefined && !collections.every((c) => includes(p.scope.collections, c))) {

@@ -1,4 +1,12 @@
-import { type Action, allows, type Environment, needsEnvironment, type Resource } from "../auth/grants.ts";
+import {
+  type Action,
+  allows,
+  coversWorkspace,
+  type Environment,
+  type Grant,
+  needsEnvironment,
+  type Resource,
+} from "../auth/grants.ts";
 import { forbidden, rateLimited } from "../errors/app-error.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { Context } from "./context.ts";
@@ -26,11 +34,6 @@ export async function can(
   return allows(principal.grants, { action, resource, workspaceId, collectionId, environment });
 }
 
-/**
- * The single permission check every operation calls before touching data: the root admin may do everything, a
- * token what one of its grants covers (docs/security.md). REST and GraphQL, nested fields and loaders included,
- * all come through here.
- */
 /**
  * Counts the request against the workspace's limit, once per request and workspace, and reports the standing in
  * the response headers (both the IETF draft's RateLimit-* and the common X-RateLimit-* spellings). The root admin
@@ -63,6 +66,11 @@ async function meter(ctx: Context, workspaceId: string): Promise<void> {
 /** Configuration that agents may not change in a production workspace (they work in previews). */
 const PRODUCTION_CONFIG: ReadonlySet<Resource> = new Set(["collections", "hooks", "triggers"]);
 
+/**
+ * The single permission check every operation calls before touching data: the root admin may do everything, a
+ * token what one of its grants covers (docs/security.md). REST and GraphQL, nested fields and loaders included,
+ * all come through here.
+ */
 export async function authorize(
   ctx: Context,
   action: Action,
@@ -113,16 +121,16 @@ function grantsFor(ctx: Context, action: Action, resource: Resource) {
  * Which workspaces a list may show: undefined for all of them, else a filter (ids and environments per grant), so
  * a token never learns that other workspaces exist. 403 when no grant allows reading any workspace.
  */
-export function workspaceScope(
-  ctx: Context,
-): Array<{ id?: { in: string[] }; environment?: { in: string[] } }> | undefined {
+export function workspaceScope(ctx: Context): Prisma.WorkspaceWhereInput[] | undefined {
   // A grant limited to some collections does not cover reading the workspace itself (as GET /workspaces/{id}).
   const grants = grantsFor(ctx, "read", "workspaces")?.filter((g) => !g.scope.collections) ?? null;
   if (grants === null) return undefined;
   if (grants.length === 0) throw forbidden("Token lacks read:workspaces");
   if (grants.some((g) => g.scope.workspaces.includes("*") && !g.scope.environments)) return undefined;
   return grants.map((g) => ({
-    ...(g.scope.workspaces.includes("*") ? {} : { id: { in: g.scope.workspaces } }),
+    ...(g.scope.workspaces.includes("*")
+      ? {}
+      : { OR: [{ id: { in: g.scope.workspaces } }, { parentId: { in: g.scope.workspaces } }] }),
     ...(g.scope.environments ? { environment: { in: g.scope.environments } } : {}),
   }));
 }
@@ -142,13 +150,27 @@ export async function collectionScope(
   const environment = needsEnvironment(grants) ? await environmentOf(ctx, workspaceId) : undefined;
   const covering = grants.filter(
     (g) =>
-      (g.scope.workspaces.includes("*") || g.scope.workspaces.includes(workspaceId)) &&
+      coversWorkspace(g.scope.workspaces, workspaceId) &&
       (!g.scope.environments || (environment !== undefined && g.scope.environments.includes(environment))),
   );
   if (covering.length === 0) throw forbidden(`Token lacks ${action}:${resource} on workspace '${workspaceId}'`);
   await meter(ctx, workspaceId);
   if (covering.some((g) => !g.scope.collections)) return undefined;
   return [...new Set(covering.flatMap((g) => g.scope.collections ?? []))];
+}
+
+/** A grant's scope as a filter on collections: its workspaces and their previews, collections, environments. */
+function collectionsInScope(scope: Grant["scope"]): Prisma.CollectionWhereInput {
+  const { workspaces, collections, environments } = scope;
+  return {
+    AND: [
+      workspaces.includes("*")
+        ? {}
+        : { OR: [{ workspaceId: { in: workspaces } }, { workspace: { parentId: { in: workspaces } } }] },
+      collections ? { id: { in: collections } } : {},
+      environments ? { workspace: { environment: { in: environments } } } : {},
+    ],
+  };
 }
 
 /**
@@ -159,23 +181,11 @@ export async function collectionScope(
 export function readableCollections(ctx: Context): Prisma.CollectionWhereInput | undefined {
   const grants = grantsFor(ctx, "read", "collections");
   if (grants === null) return undefined;
-  return {
-    OR: grants.map((g) => ({
-      ...(g.scope.workspaces.includes("*") ? {} : { workspaceId: { in: g.scope.workspaces } }),
-      ...(g.scope.collections ? { id: { in: g.scope.collections } } : {}),
-      ...(g.scope.environments ? { workspace: { environment: { in: g.scope.environments } } } : {}),
-    })),
-  };
+  return { OR: grants.map((g) => collectionsInScope(g.scope)) };
 }
 
 export function readableRecords(ctx: Context): Prisma.RecordWhereInput | undefined {
   const grants = grantsFor(ctx, "read", "records");
   if (grants === null) return undefined;
-  return {
-    OR: grants.map((g) => ({
-      ...(g.scope.workspaces.includes("*") ? {} : { workspaceId: { in: g.scope.workspaces } }),
-      ...(g.scope.collections ? { collectionId: { in: g.scope.collections } } : {}),
-      ...(g.scope.environments ? { collection: { workspace: { environment: { in: g.scope.environments } } } } : {}),
-    })),
-  };
+  return { OR: grants.map((g) => ({ collection: collectionsInScope(g.scope) })) };
 }

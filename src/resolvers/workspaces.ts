@@ -3,7 +3,7 @@ import { translateDatabaseError } from "../errors/database-error.ts";
 import type { Collection, Prisma, Workspace } from "../generated/prisma/client.ts";
 import { authorize, workspaceScope } from "./authorize.ts";
 import type { Context } from "./context.ts";
-import { displayFieldProblems, RESERVED_WORKSPACE_IDS, SLUG, slugProblem } from "./identifiers.ts";
+import { displayFieldProblems, isWorkspaceId, RESERVED_WORKSPACE_IDS, workspaceSlugProblem } from "./identifiers.ts";
 import { type PageInput, type PageResult, parsePage } from "./page.ts";
 
 export interface WorkspaceSettings {
@@ -53,7 +53,7 @@ function checkFields(input: UpdateWorkspaceInput): ErrorDetail[] {
 
 /** Looks a workspace up for another operation; 404 names it when absent. */
 export async function requireWorkspace(ctx: Context, id: string): Promise<Workspace> {
-  const workspace = SLUG.test(id) ? await ctx.prisma.workspace.findUnique({ where: { id } }) : null;
+  const workspace = isWorkspaceId(id) ? await ctx.prisma.workspace.findUnique({ where: { id } }) : null;
   if (!workspace) throw notFound(`Workspace '${id}' not found`);
   return workspace;
 }
@@ -83,7 +83,7 @@ export async function getWorkspace(ctx: Context, id: string): Promise<Workspace>
 export async function createWorkspace(ctx: Context, input: CreateWorkspaceInput): Promise<Workspace> {
   await authorize(ctx, "write", "workspaces", input.id);
   const details = checkFields(input);
-  const idProblem = slugProblem(input.id, "workspace");
+  const idProblem = workspaceSlugProblem(input.id, "id", "workspace id");
   if (idProblem) details.unshift(idProblem);
   else if (RESERVED_WORKSPACE_IDS.has(input.id)) details.unshift({ path: "id", message: `'${input.id}' is reserved` });
   if (details.length) throw validationError("Invalid workspace", details);
@@ -121,15 +121,23 @@ export async function updateWorkspace(ctx: Context, id: string, input: UpdateWor
   return updated;
 }
 
-/** Deletes the workspace and, through the foreign keys, every collection and record in it, in one statement. */
+/**
+ * Deletes the workspace and, through the foreign keys, its previews and every collection and record in them, in one
+ * statement; then drops their declared indexes.
+ */
 export async function deleteWorkspace(ctx: Context, id: string): Promise<void> {
   await authorize(ctx, "write", "workspaces", id);
-  if (!SLUG.test(id)) throw notFound(`Workspace '${id}' not found`);
-  const collections = await ctx.prisma.collection.findMany({ where: { workspaceId: id }, select: { id: true } });
+  if (!isWorkspaceId(id)) throw notFound(`Workspace '${id}' not found`);
+  const collections = await ctx.prisma.collection.findMany({
+    where: { OR: [{ workspaceId: id }, { workspace: { parentId: id } }] },
+    select: { workspaceId: true, id: true },
+  });
   const { count } = await ctx.prisma.workspace.deleteMany({ where: { id } });
-  await ctx.collections.invalidate(id);
+  for (const workspaceId of new Set([id, ...collections.map((c) => c.workspaceId)])) {
+    await ctx.collections.invalidate(workspaceId);
+  }
   if (count === 0) throw notFound(`Workspace '${id}' not found`);
-  for (const c of collections) await ctx.records.dropIndexes({ workspaceId: id, collectionId: c.id });
+  for (const c of collections) await ctx.records.dropIndexes({ workspaceId: c.workspaceId, collectionId: c.id });
 }
 
 /** The workspace a collection belongs to (GraphQL's Collection.workspace), batched per request. */

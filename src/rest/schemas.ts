@@ -173,3 +173,25 @@ export const secretListQuery = {
   additionalProperties: false,
   properties: { expiring: { type: "boolean" }, days: { type: "integer" } },
 } as const;
+
+export const createPreviewBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["name"],
+  properties: { name: text, description: nullableText },
+} as const;
+
+const idList = { type: ["array", "null"], items: text } as const;
+
+export const promoteBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["from"],
+  properties: {
+    from: text,
+    dry_run: { type: ["boolean", "null"] },
+    collections: idList,
+    triggers: idList,
+    hooks: idList,
+  },
+} as const;

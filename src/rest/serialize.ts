@@ -1,5 +1,5 @@
 import type { FastifyReply } from "fastify";
-import type { ApiToken, Collection, Workspace } from "../generated/prisma/client.ts";
+import type { ApiToken, Collection, Promotion, Workspace } from "../generated/prisma/client.ts";
 import type { PageResult } from "../resolvers/page.ts";
 import type { RecordQueryPage } from "../resolvers/query.ts";
 import type { Traversal } from "../resolvers/relationships.ts";
@@ -120,6 +120,20 @@ export function traversalJson(page: Traversal, includeRecord: boolean) {
       ...(includeRecord ? { record: recordJson(edge.record) } : {}),
     })),
     meta: { total: page.total, limit: page.limit, offset: page.offset, next_cursor: page.nextCursor },
+  };
+}
+
+/** A promotion: what it changed in production, from which preview, and whether it was rolled back. */
+export function promotionJson(p: Promotion) {
+  return {
+    id: p.id,
+    workspace_id: p.workspaceId,
+    from: p.fromId,
+    status: p.status,
+    diff: p.diff,
+    created_at: p.createdAt.toISOString(),
+    created_by: p.createdBy,
+    rolled_back_at: p.rolledBackAt?.toISOString() ?? null,
   };
 }
 

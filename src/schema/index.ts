@@ -5,5 +5,6 @@ import "./record.ts";
 import "./relationship.ts";
 import "./token.ts";
 import "./vault.ts";
+import "./promotion.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

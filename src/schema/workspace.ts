@@ -27,7 +27,7 @@ export const WorkspaceType = builder.prismaObject("Workspace", {
   }),
 });
 
-const WorkspacePage = pageType("Workspace", WorkspaceType);
+export const WorkspacePage = pageType("Workspace", WorkspaceType);
 
 const WorkspaceSettingsInput = builder.inputType("WorkspaceSettingsInput", {
   fields: (t) => ({ timezone: t.string({ description: "IANA time zone, e.g. Europe/Paris" }) }),

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { SqlSession } from "../db/sql-session.ts";
-import { SLUG } from "../resolvers/identifiers.ts";
+import { isWorkspaceId, SLUG } from "../resolvers/identifiers.ts";
 import type { IndexSpec } from "../resolvers/query/parse.ts";
 import { indexColumns, statisticsExpressions } from "./native-query.ts";
 import type { CollectionRef } from "./record-source.ts";
@@ -21,7 +21,7 @@ interface Definition {
 
 function definition(ref: CollectionRef, spec: IndexSpec): Definition {
   // Slugs are [a-z0-9_-] (checked again here because they are inlined: DDL takes no bind parameters).
-  if (!SLUG.test(ref.workspaceId) || !SLUG.test(ref.collectionId)) throw new Error("unsafe collection reference");
+  if (!isWorkspaceId(ref.workspaceId) || !SLUG.test(ref.collectionId)) throw new Error("unsafe collection reference");
   const columns = indexColumns(spec);
   const name = `${prefixOf(ref)}${hash(columns)}`;
   // Partial per collection: small, and the planner proves the predicate from the query's own conditions.
