@@ -1,4 +1,5 @@
 import path from "node:path";
+import { AddressPolicy } from "./outbound/address-policy.ts";
 import { parseKey } from "./vault/crypto.ts";
 
 /** Everything Recordgate reads from the environment, parsed once at boot. Nothing else touches process.env. */
@@ -22,6 +23,8 @@ export interface Config {
   rateLimit: { points: number; windowSeconds: number; burst: number };
   /** Rate-limit counters live here when set, shared by every instance. */
   redisUrl: string | undefined;
+  /** Non-public hosts, addresses and CIDR ranges outbound requests may reach anyway (RECORDGATE_OUTBOUND_ALLOW). */
+  outboundAllow: string;
 }
 
 export class ConfigError extends Error {}
@@ -32,6 +35,16 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+/** Checked at boot so a typo stops the start instead of silently allowing nothing. */
+function outboundAllow(value: string): string {
+  try {
+    new AddressPolicy(value);
+  } catch (error) {
+    throw new ConfigError(`RECORDGATE_OUTBOUND_ALLOW: ${(error as Error).message}`);
+  }
   return value;
 }
 
@@ -71,5 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       burst: integer(env, "RECORDGATE_RATE_LIMIT_BURST", 1000, 0, 10_000_000),
     },
     redisUrl: env.REDIS_URL || undefined,
+    outboundAllow: outboundAllow(env.RECORDGATE_OUTBOUND_ALLOW ?? ""),
   };
 }

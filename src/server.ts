@@ -6,6 +6,7 @@ import type { Config } from "./config.ts";
 import { type Database, type DatabaseTarget, openDatabase } from "./db/database.ts";
 import { buildApp } from "./http/app.ts";
 import { createWorkspaceLimits } from "./limits/workspace-limits.ts";
+import { AddressPolicy } from "./outbound/address-policy.ts";
 import { CollectionCache } from "./resolvers/collection-cache.ts";
 import type { Services } from "./resolvers/context.ts";
 import { SchemaRegistry } from "./resolvers/schema-registry.ts";
@@ -110,6 +111,7 @@ export async function startServer(
     vault,
     rateLimits,
     limits: { maxRecordBytes: config.maxBodyBytes },
+    outboundPolicy: new AddressPolicy(config.outboundAllow),
   };
   const app = buildApp({
     services,

@@ -24,6 +24,7 @@ describe.each(backends())("collections on %s", (backend) => {
       icon: "user",
       color: "#09f",
       indexes: [],
+      sources: [],
       version: 1,
       created_at: expect.any(String),
       updated_at: expect.any(String),

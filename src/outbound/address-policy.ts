@@ -68,6 +68,15 @@ export class AddressPolicy {
     }
   }
 
+  /** Whether the allow-list names this host (as a hostname, or as an IP address it covers). */
+  allowsHost(hostname: string): boolean {
+    const host = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+    if (this.allowedHosts.has(host)) return true;
+    if (!isIP(host)) return false;
+    const ip = unmapped(host);
+    return this.allowedAddresses.check(ip.address, ip.family);
+  }
+
   /** Whether a request to `hostname` may connect to `address` (what DNS gave for it). */
   allows(hostname: string, address: string): boolean {
     const host = hostname.toLowerCase().replace(/^\[|\]$/g, "");

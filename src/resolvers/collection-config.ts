@@ -11,6 +11,8 @@ export interface CollectionConfig {
   icon: string | null;
   color: string | null;
   indexes: Prisma.JsonValue;
+  /** External sources, with secrets as vault: references (what promotion copies is the reference). */
+  sources: Prisma.JsonValue;
 }
 
 /** Each configuration field and its name in the contract's JSON (what a promotion's diff reports). */
@@ -21,6 +23,7 @@ const FIELDS: ReadonlyArray<readonly [keyof CollectionConfig, string]> = [
   ["icon", "icon"],
   ["color", "color"],
   ["indexes", "indexes"],
+  ["sources", "sources"],
 ];
 
 export function configOf(c: Collection): CollectionConfig {
@@ -31,6 +34,7 @@ export function configOf(c: Collection): CollectionConfig {
     icon: c.icon,
     color: c.color,
     indexes: c.indexes,
+    sources: c.sources,
   };
 }
 

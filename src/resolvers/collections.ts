@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import { type ErrorDetail, notFound, validationError } from "../errors/app-error.ts";
 import { translateDatabaseError } from "../errors/database-error.ts";
 import { type Collection, Prisma } from "../generated/prisma/client.ts";
+import { type InlineSecret, parseSources, type SourceConfig, VAULT_PREFIX } from "../sources/external/config.ts";
 import type { RecordRow } from "../sources/record-source.ts";
 import { authorize, collectionScope } from "./authorize.ts";
 import type { Context } from "./context.ts";
@@ -18,11 +20,13 @@ export interface UpsertCollectionInput {
   color?: string | null;
   /** Declared indexes, `[{fields: [{field, direction}]}]`; PUT replaces the whole list. */
   indexes?: unknown;
+  /** External sources (docs/sources.md); PUT replaces the whole list. */
+  sources?: unknown;
 }
 
 const COLUMNS =
   Prisma.raw(`workspace_id AS "workspaceId", id, name, description, json_schema AS "jsonSchema", icon, color,
-  indexes, version, created_at AS "createdAt", updated_at AS "updatedAt"`);
+  indexes, sources, version, created_at AS "createdAt", updated_at AS "updatedAt"`);
 
 /** Resolves a collection for another operation; the 404 says whether the workspace or the collection is missing. */
 export async function requireCollection(ctx: Context, workspaceId: string, id: string): Promise<Collection> {
@@ -86,21 +90,25 @@ export async function upsertCollection(
 ): Promise<{ collection: Collection; created: boolean }> {
   await authorize(ctx, "write", "collections", workspaceId, id);
   const details = checkFields(id, input);
+  const parsedSources = parseSources(input.sources, ctx.outboundPolicy);
+  details.push(...parsedSources.details);
   if (details.length) throw validationError("Invalid collection", details);
   compileSchema(input.jsonSchema);
   const indexes = parseIndexes(input.indexes, input.jsonSchema);
   await requireWorkspace(ctx, workspaceId);
+  const sources = await vaultInlineSecrets(ctx, workspaceId, id, parsedSources.sources, parsedSources.inlineSecrets);
   const ref = { workspaceId, collectionId: id };
   // New indexes first: if a build fails, the collection is unchanged. Old ones go once the new definition is saved.
   const keep = await ctx.records.createIndexes(ref, indexes.specs);
   const schema = JSON.stringify(input.jsonSchema);
   const [collection] = await ctx.prisma.$queryRaw<Collection[]>`
-    INSERT INTO collections AS c (workspace_id, id, name, description, json_schema, icon, color, indexes)
+    INSERT INTO collections AS c (workspace_id, id, name, description, json_schema, icon, color, indexes, sources)
     VALUES (${workspaceId}, ${id}, ${input.name?.trim() || id}, ${input.description ?? null}, ${schema}::jsonb,
-            ${input.icon ?? null}, ${input.color ?? null}, ${JSON.stringify(indexes.stored)}::jsonb)
+            ${input.icon ?? null}, ${input.color ?? null}, ${JSON.stringify(indexes.stored)}::jsonb,
+            ${JSON.stringify(sources)}::jsonb)
     ON CONFLICT (workspace_id, id) DO UPDATE SET
       name = EXCLUDED.name, description = EXCLUDED.description, json_schema = EXCLUDED.json_schema,
-      icon = EXCLUDED.icon, color = EXCLUDED.color, indexes = EXCLUDED.indexes,
+      icon = EXCLUDED.icon, color = EXCLUDED.color, indexes = EXCLUDED.indexes, sources = EXCLUDED.sources,
       version = c.version + 1, updated_at = now()
     RETURNING ${COLUMNS}`.catch((error: unknown) =>
     // Only reachable when the workspace is deleted between the check above and this write.
@@ -110,6 +118,37 @@ export async function upsertCollection(
   await ctx.collections.invalidate(workspaceId, id);
   await ctx.records.dropIndexes(ref, keep);
   return { collection, created: collection.version === 1 };
+}
+
+/** The vault name of a source's inline secret: one per workspace, collection and source. */
+export function sourceSecretName(workspaceId: string, collectionId: string, source: string): string {
+  const name = `source.${workspaceId}.${collectionId}.${source}`;
+  return name.length <= 128 ? name : `source.${createHash("sha256").update(name).digest("hex").slice(0, 40)}`;
+}
+
+/**
+ * Secrets given inline in a source go to the vault (encrypted; a repeated PUT rotates them), and the stored config
+ * refers to them as `vault:<name>`: the value is never stored in the collection nor returned by any read.
+ */
+async function vaultInlineSecrets(
+  ctx: Context,
+  workspaceId: string,
+  collectionId: string,
+  sources: SourceConfig[],
+  inline: InlineSecret[],
+): Promise<SourceConfig[]> {
+  const references = new Map<string, string>();
+  for (const secret of inline) {
+    const name = sourceSecretName(workspaceId, collectionId, secret.source);
+    const existing = await ctx.prisma.vaultSecret.findUnique({ where: { name }, select: { id: true } });
+    if (existing) await ctx.vault.rotate(existing.id, secret.value);
+    else await ctx.vault.create({ name, value: secret.value, tags: ["source"] });
+    references.set(secret.source, `${VAULT_PREFIX}${name}`);
+  }
+  return sources.map((source) => {
+    const reference = references.get(source.name);
+    return reference && source.auth ? { ...source, auth: { ...source.auth, secret: reference } } : source;
+  });
 }
 
 /** Removes the collection and all its records in one statement (foreign-key cascade). */

@@ -6,6 +6,7 @@ export type Log = Pick<Logger, "debug" | "info" | "warn" | "error">;
 import type { Principal } from "../auth/authenticate.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { RateLimitDecision, WorkspaceLimits } from "../limits/workspace-limits.ts";
+import type { AddressPolicy } from "../outbound/address-policy.ts";
 import type { RecordSource } from "../sources/record-source.ts";
 import type { RelationshipStore } from "../sources/relationships.ts";
 import type { Vault } from "../vault/vault.ts";
@@ -23,6 +24,8 @@ export interface Services {
   vault: Vault;
   rateLimits: WorkspaceLimits;
   limits: { maxRecordBytes: number };
+  /** What outbound requests (sources, triggers) may reach: checked when a source is saved, and on every connect. */
+  outboundPolicy: AddressPolicy;
 }
 
 /** What every domain operation receives: built per request by REST and GraphQL alike. */

@@ -50,8 +50,8 @@ export async function createPreview(ctx: Context, productionId: string, input: C
         },
       });
       await tx.$executeRaw`
-        INSERT INTO collections (workspace_id, id, name, description, json_schema, icon, color, indexes)
-        SELECT ${id}, id, name, description, json_schema, icon, color, indexes
+        INSERT INTO collections (workspace_id, id, name, description, json_schema, icon, color, indexes, sources)
+        SELECT ${id}, id, name, description, json_schema, icon, color, indexes, sources
         FROM collections WHERE workspace_id = ${productionId}`;
       return [created, await tx.collection.findMany({ where: { workspaceId: id } })] as const;
     })

@@ -122,12 +122,13 @@ async function holdingRecords(tx: Db, workspaceId: string, ids: string[]): Promi
 /** Writes a definition into production: a new collection, or the next version of an existing one. */
 async function writeConfig(tx: Db, workspaceId: string, id: string, config: CollectionConfig) {
   await tx.$executeRaw`
-    INSERT INTO collections AS c (workspace_id, id, name, description, json_schema, icon, color, indexes)
+    INSERT INTO collections AS c (workspace_id, id, name, description, json_schema, icon, color, indexes, sources)
     VALUES (${workspaceId}, ${id}, ${config.name}, ${config.description}, ${JSON.stringify(config.jsonSchema)}::jsonb,
-            ${config.icon}, ${config.color}, ${JSON.stringify(config.indexes)}::jsonb)
+            ${config.icon}, ${config.color}, ${JSON.stringify(config.indexes)}::jsonb,
+            ${JSON.stringify(config.sources ?? [])}::jsonb)
     ON CONFLICT (workspace_id, id) DO UPDATE SET
       name = EXCLUDED.name, description = EXCLUDED.description, json_schema = EXCLUDED.json_schema,
-      icon = EXCLUDED.icon, color = EXCLUDED.color, indexes = EXCLUDED.indexes,
+      icon = EXCLUDED.icon, color = EXCLUDED.color, indexes = EXCLUDED.indexes, sources = EXCLUDED.sources,
       version = c.version + 1, updated_at = now()`;
 }
 

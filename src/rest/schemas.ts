@@ -87,6 +87,7 @@ export const upsertCollectionBody = {
     icon: nullableText,
     color: nullableText,
     indexes: { type: "array" },
+    sources: { type: ["array", "null"] },
   },
 } as const;
 

@@ -34,6 +34,7 @@ export function collectionJson(c: Collection) {
     icon: c.icon,
     color: c.color,
     indexes: c.indexes,
+    sources: c.sources,
     version: c.version,
     created_at: c.createdAt.toISOString(),
     updated_at: c.updatedAt.toISOString(),

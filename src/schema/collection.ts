@@ -21,6 +21,10 @@ export const CollectionType = builder.prismaObject("Collection", {
     icon: t.exposeString("icon", { nullable: true }),
     color: t.exposeString("color", { nullable: true }),
     indexes: t.expose("indexes", { type: "JSON", description: "Declared indexes: [{fields: [{field, direction}]}]" }),
+    sources: t.expose("sources", {
+      type: "JSON",
+      description: "External sources; secrets appear only as vault:<name> references",
+    }),
     version: t.exposeInt("version"),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
@@ -54,6 +58,7 @@ const CollectionInput = builder.inputType("CollectionInput", {
     icon: t.string(),
     color: t.string(),
     indexes: t.field({ type: "JSON", description: "[{fields: [{field, direction}]}]; replaces the current list" }),
+    sources: t.field({ type: "JSON", description: "External sources (docs/sources.md); replaces the current list" }),
   }),
 });
 

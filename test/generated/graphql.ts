@@ -13,6 +13,8 @@ export type CollectionInput = {
   jsonSchema: unknown;
   /** Defaults to the id */
   name?: string | null | undefined;
+  /** External sources (docs/sources.md); replaces the current list */
+  sources?: unknown;
 };
 
 export type CreateWorkspaceInput = {

@@ -14,6 +14,7 @@ interface CollectionBody {
   icon?: string | null;
   color?: string | null;
   indexes?: unknown[];
+  sources?: unknown[] | null;
 }
 
 export const collectionRoutes: FastifyPluginAsync = async (app) => {
@@ -42,6 +43,7 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
         icon: body.icon,
         color: body.color,
         indexes: body.indexes,
+        sources: body.sources,
       });
       reply.code(created ? 201 : 200);
       return collectionJson(collection);
