@@ -25,6 +25,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Non-public hosts, addresses and CIDR ranges outbound requests may reach anyway (RECORDGATE_OUTBOUND_ALLOW). */
   outboundAllow: string;
+  /** How long an external source may take to answer (RECORDGATE_OUTBOUND_TIMEOUT_MS). */
+  outboundTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -85,5 +87,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     redisUrl: env.REDIS_URL || undefined,
     outboundAllow: outboundAllow(env.RECORDGATE_OUTBOUND_ALLOW ?? ""),
+    outboundTimeoutMs: integer(env, "RECORDGATE_OUTBOUND_TIMEOUT_MS", 10_000, 100, 30_000),
   };
 }

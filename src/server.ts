@@ -7,9 +7,11 @@ import { type Database, type DatabaseTarget, openDatabase } from "./db/database.
 import { buildApp } from "./http/app.ts";
 import { createWorkspaceLimits } from "./limits/workspace-limits.ts";
 import { AddressPolicy } from "./outbound/address-policy.ts";
+import { OutboundClient } from "./outbound/http-client.ts";
 import { CollectionCache } from "./resolvers/collection-cache.ts";
 import type { Services } from "./resolvers/context.ts";
 import { SchemaRegistry } from "./resolvers/schema-registry.ts";
+import { ExternalRecords } from "./sources/external/external-records.ts";
 import { NativeRecordSource } from "./sources/native.ts";
 import { RelationshipStore } from "./sources/relationships.ts";
 import { generateKey, parseKey, type VaultKey } from "./vault/crypto.ts";
@@ -101,6 +103,15 @@ export async function startServer(
   }
 
   const rateLimits = createWorkspaceLimits({ ...config.rateLimit, redisUrl: config.redisUrl });
+  const outboundPolicy = new AddressPolicy(config.outboundAllow);
+  // A response above 10 MiB is not a record or a page of them.
+  const outbound = new OutboundClient({
+    policy: outboundPolicy,
+    connectTimeoutMs: Math.min(5_000, config.outboundTimeoutMs),
+    responseTimeoutMs: config.outboundTimeoutMs,
+    maxResponseBytes: 10 * 1024 * 1024,
+    retries: 2,
+  });
 
   const services: Services = {
     prisma: db.prisma,
@@ -111,7 +122,8 @@ export async function startServer(
     vault,
     rateLimits,
     limits: { maxRecordBytes: config.maxBodyBytes },
-    outboundPolicy: new AddressPolicy(config.outboundAllow),
+    outboundPolicy,
+    external: new ExternalRecords(db.sql, outbound, vault),
   };
   const app = buildApp({
     services,
@@ -146,6 +158,7 @@ export async function startServer(
           await app.close();
         } finally {
           await rateLimits.close();
+          await outbound.close();
           await db.close();
         }
       })();

@@ -7,6 +7,7 @@ import type { Principal } from "../auth/authenticate.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { RateLimitDecision, WorkspaceLimits } from "../limits/workspace-limits.ts";
 import type { AddressPolicy } from "../outbound/address-policy.ts";
+import type { ExternalRecords } from "../sources/external/external-records.ts";
 import type { RecordSource } from "../sources/record-source.ts";
 import type { RelationshipStore } from "../sources/relationships.ts";
 import type { Vault } from "../vault/vault.ts";
@@ -24,6 +25,8 @@ export interface Services {
   vault: Vault;
   rateLimits: WorkspaceLimits;
   limits: { maxRecordBytes: number };
+  /** Records that live in collections' external sources. */
+  external: ExternalRecords;
   /** What outbound requests (sources, triggers) may reach: checked when a source is saved, and on every connect. */
   outboundPolicy: AddressPolicy;
 }

@@ -1,9 +1,11 @@
 import { validationError } from "../errors/app-error.ts";
+import type { Collection } from "../generated/prisma/client.ts";
 import type { RecordRow } from "../sources/record-source.ts";
 import { authorize } from "./authorize.ts";
 import { requireCollection } from "./collections.ts";
 import type { Context } from "./context.ts";
-import { type PageInput, parsePage } from "./page.ts";
+import { isProxied, upstreamFailure } from "./external.ts";
+import { type Page, type PageInput, parsePage } from "./page.ts";
 import { type AggregateInput, parseAggregate } from "./query/aggregate.ts";
 import { decodeCursor, encodeCursor } from "./query/cursor.ts";
 import { type Aggregation, searchOf } from "./query/model.ts";
@@ -13,6 +15,11 @@ import { sortKeyDomains } from "./query/sort-keys.ts";
 export interface RecordQueryInput extends PageInput, QueryInput {
   /** A `next_cursor` from a previous page of the same query. */
   after?: string | null;
+  /**
+   * Only records from this external source: a source of the collection is listed upstream; any other value filters
+   * the stored records by their external_source.
+   */
+  externalSource?: string | null;
 }
 
 export interface RecordQueryPage {
@@ -37,6 +44,14 @@ export async function queryRecords(
   await authorize(ctx, "read", "records", workspaceId, collectionId);
   const page = parsePage(input);
   const collection = await requireCollection(ctx, workspaceId, collectionId);
+  if (input.externalSource != null) {
+    if (typeof input.externalSource !== "string" || input.externalSource.length > 255) {
+      throw validationError("Invalid external_source", [{ path: "external_source", message: "must be a string" }]);
+    }
+    if (isProxied(collection, input.externalSource)) return listExternal(ctx, collection, input, page);
+    const bySource = { field: "external_source", op: "eq", value: input.externalSource };
+    input = { ...input, filter: input.filter == null ? bySource : { and: [input.filter, bySource] } };
+  }
   const parts = parseQueryParts(input, collection.jsonSchema);
   // A search without a sort is ranked by score, which a keyset cursor does not carry.
   const rankedBySearch = parts.sort.length === 0 && searchOf(parts.filter) !== undefined;
@@ -66,6 +81,29 @@ export async function queryRecords(
     ...page,
     nextCursor: last && !rankedBySearch && result.items.length === page.limit ? encodeCursor(parts.sort, last) : null,
   };
+}
+
+/**
+ * A page of a source's records, listed upstream. Only what every upstream can do: offset pages. Filters, sorts,
+ * projections and cursors would be evaluated on one page only, a silent partial answer, so they are refused.
+ */
+async function listExternal(
+  ctx: Context,
+  collection: Collection,
+  input: RecordQueryInput,
+  page: Page,
+): Promise<RecordQueryPage> {
+  const source = input.externalSource as string;
+  const unsupported = (["filter", "sort", "fields", "after"] as const).filter((key) => input[key] != null);
+  if (unsupported.length) {
+    throw validationError(`Records of source '${source}' can only be paged with limit and offset`, [
+      ...unsupported.map((key) => ({ path: key, message: `is not supported for source '${source}'` })),
+    ]);
+  }
+  const result = await ctx.external
+    .list(collection, source, page)
+    .catch((error: unknown) => upstreamFailure(ctx, error, source));
+  return { items: result.items, total: result.total, totalEstimated: false, ...page, nextCursor: null };
 }
 
 export interface AggregateResult {

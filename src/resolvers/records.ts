@@ -12,6 +12,7 @@ import type { CollectionRef, RecordRow, WriteRefusal } from "../sources/record-s
 import { authorize } from "./authorize.ts";
 import { requireCollection } from "./collections.ts";
 import type { Context } from "./context.ts";
+import { hasSources, isProxied, mappedFields, upstreamFailure } from "./external.ts";
 import { isRecordId } from "./identifiers.ts";
 import { toDetails } from "./schema-registry.ts";
 
@@ -94,20 +95,30 @@ function checkUpsertFields(input: UpsertRecordInput): ErrorDetail[] {
       details.push({ path, message: `must be 1-${MAX_EXTERNAL_LENGTH} characters` });
     }
   }
-  if (input.externalSource != null && input.externalId == null) {
-    details.push({ path: "external_source", message: "requires external_id" });
-  }
   if (input.version != null && (!Number.isInteger(input.version) || input.version < 1)) {
     details.push({ path: "version", message: "must be a positive integer" });
   }
   return details;
 }
 
+/** A record not stored here may be one of the collection's sources' records, seen before under this id. */
+function locateExternal(ctx: Context, collection: Collection, id: string) {
+  if (!isRecordId(id) || !hasSources(collection)) return Promise.resolve(undefined);
+  return ctx.external.locate(collection, id.toLowerCase());
+}
+
 export async function getRecord(ctx: Context, workspaceId: string, collectionId: string, id: string) {
   await authorize(ctx, "read", "records", workspaceId, collectionId);
   const record = isRecordId(id) ? await ctx.records.get(refById(workspaceId, collectionId), id.toLowerCase()) : null;
   if (record) return record;
-  await requireCollection(ctx, workspaceId, collectionId);
+  const collection = await requireCollection(ctx, workspaceId, collectionId);
+  const located = await locateExternal(ctx, collection, id);
+  if (located) {
+    const external = await ctx.external
+      .get(collection, located.source, located.externalId)
+      .catch((error: unknown) => upstreamFailure(ctx, error, located.source));
+    if (external) return external;
+  }
   throw notFound(`Record '${id}' not found in collection '${collectionId}'`);
 }
 
@@ -126,6 +137,11 @@ export async function upsertRecord(
   if (details.length) throw validationError("Invalid record", details);
   const collection = await requireCollection(ctx, workspaceId, collectionId);
   const data = validateData(ctx, collection, input.data);
+  if (isProxied(collection, input.externalSource)) return upsertExternal(ctx, collection, input, data);
+  // Only a source creates records without an external id; stored records are identified by both.
+  if (input.externalSource != null && input.externalId == null) {
+    throw validationError("Invalid record", [{ path: "external_source", message: "requires external_id" }]);
+  }
   const id = input.id != null ? input.id.toLowerCase() : undefined;
   const outcome = await ctx.records
     .upsert(refById(workspaceId, collectionId), {
@@ -155,6 +171,47 @@ export async function upsertRecord(
   return outcome;
 }
 
+/** An upsert whose external_source names a source: the record is written upstream, not here. */
+async function upsertExternal(
+  ctx: Context,
+  collection: Collection,
+  input: UpsertRecordInput,
+  data: object,
+): Promise<{ record: RecordRow; created: boolean }> {
+  const source = input.externalSource as string;
+  const details: ErrorDetail[] = [];
+  if (input.id != null)
+    details.push({ path: "id", message: "is derived from the external identity for source records" });
+  if (input.version != null) details.push({ path: "version", message: "is not supported for source records" });
+  if (details.length) throw validationError("Invalid record", details);
+  return ctx.external
+    .upsert(collection, source, { externalId: input.externalId ?? undefined, data: data as Record<string, unknown> })
+    .catch((error: unknown) => upstreamFailure(ctx, error, source));
+}
+
+/**
+ * A patch of a source's record: merged into the fields the source maps (what it read beyond them passes through the
+ * mapping and is not the record's to write back), validated, and written with the source's update.
+ */
+async function patchExternal(
+  ctx: Context,
+  collection: Collection,
+  current: RecordRow,
+  patch: Record<string, unknown>,
+): Promise<RecordRow> {
+  const source = current.externalSource as string;
+  const mapped = mappedFields(collection, source);
+  const base = Object.fromEntries(Object.entries(current.data as object).filter(([key]) => mapped.has(key)));
+  const merged = validateData(ctx, collection, { ...base, ...patch });
+  const written = await ctx.external
+    .upsert(collection, source, {
+      externalId: current.externalId ?? undefined,
+      data: merged as Record<string, unknown>,
+    })
+    .catch((error: unknown) => upstreamFailure(ctx, error, source));
+  return written.record;
+}
+
 /** Top-level merge: keys in `data` replace the stored ones; the merged record must still match the schema. */
 export async function patchRecord(
   ctx: Context,
@@ -176,6 +233,7 @@ export async function patchRecord(
     const current = await getRecord(ctx, workspaceId, collectionId, id);
     if (current.cancelled) throw refusalError("cancelled", current.id);
     if (input.version != null && current.version !== input.version) throw refusalError("stale", id, input.version);
+    if (isProxied(collection, current.externalSource)) return patchExternal(ctx, collection, current, input.data);
     const merged = validateData(ctx, collection, { ...(current.data as object), ...input.data });
     // Compare-and-set on the version we merged from: a concurrent write makes this miss, and we merge again.
     const outcome = await ctx.records.replaceData(ref, current.id, merged, current.version);
@@ -192,7 +250,16 @@ export async function deleteRecord(ctx: Context, workspaceId: string, collection
     ? await ctx.records.softDelete(refById(workspaceId, collectionId), id.toLowerCase())
     : ({ ok: false, reason: "missing" } as const);
   if (outcome.ok) return;
-  if (outcome.reason === "missing") await requireCollection(ctx, workspaceId, collectionId);
+  if (outcome.reason === "missing") {
+    const collection = await requireCollection(ctx, workspaceId, collectionId);
+    const located = await locateExternal(ctx, collection, id);
+    if (located) {
+      const deleted = await ctx.external
+        .delete(collection, located.source, located.externalId)
+        .catch((error: unknown) => upstreamFailure(ctx, error, located.source));
+      if (deleted) return;
+    }
+  }
   throw refusalError(outcome.reason, id);
 }
 

@@ -14,7 +14,15 @@ export const pageQuery = {
 /** GET list: filter and sort travel as URL-encoded JSON, fields as a comma list (see docs/query.md). */
 export const recordListQuery = {
   ...pageQuery,
-  properties: { ...pageQuery.properties, filter: text, sort: text, fields: text, after: text, total: text },
+  properties: {
+    ...pageQuery.properties,
+    filter: text,
+    sort: text,
+    fields: text,
+    after: text,
+    total: text,
+    external_source: text,
+  },
 } as const;
 
 const anyJson = {} as const;
@@ -31,6 +39,7 @@ export const recordQueryBody = {
     offset: { type: "integer" },
     after: text,
     total: text,
+    external_source: text,
   },
 } as const;
 

@@ -90,6 +90,9 @@ builder.queryFields((t) => ({
       offset: t.arg.int(),
       after: t.arg.string({ description: "nextCursor of the previous page (keyset pagination)" }),
       total: t.arg({ type: TotalMode }),
+      externalSource: t.arg.string({
+        description: "Only records of this external source (a source of the collection is listed upstream)",
+      }),
     },
     resolve: (_, { workspace, collection, total, ...rest }, ctx) =>
       queryRecords(ctx, String(workspace), String(collection), { ...rest, total: total ?? undefined }),

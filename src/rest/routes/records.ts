@@ -24,6 +24,7 @@ interface ListQuerystring {
   fields?: string;
   after?: string;
   total?: string;
+  external_source?: string;
 }
 
 /** Decodes the JSON-valued query parameters; a parameter that is not JSON is the client's error. */
@@ -50,6 +51,7 @@ function fromQuerystring(q: ListQuerystring): RecordQueryInput {
       : q.fields?.split(",").map((f) => f.trim()),
     after: q.after,
     total: q.total,
+    externalSource: q.external_source,
   };
 }
 
@@ -74,14 +76,14 @@ export const recordRoutes: FastifyPluginAsync = async (app) => {
       ),
   );
 
-  app.post<CollectionParams & { Body: RecordQueryInput }>(
+  app.post<CollectionParams & { Body: RecordQueryInput & { external_source?: string } }>(
     "/:ws/records/:collection/query",
     { schema: { body: recordQueryBody } },
-    async (req, reply) =>
-      sendJsonText(
-        reply,
-        recordPageJsonText(await queryRecords(req.ctx, req.params.ws, req.params.collection, req.body)),
-      ),
+    async (req, reply) => {
+      const { external_source: externalSource, ...query } = req.body;
+      const page = await queryRecords(req.ctx, req.params.ws, req.params.collection, { ...query, externalSource });
+      return sendJsonText(reply, recordPageJsonText(page));
+    },
   );
 
   app.post<CollectionParams & { Body: AggregateInput }>(

@@ -1,0 +1,137 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A small Stripe-like upstream on a loopback port: invoices with nested objects and enums, form-encoded writes,
+ * bearer auth, list pages with a total, and switches for the failures a gateway must survive.
+ */
+export interface Invoice {
+  id: string;
+  object: "invoice";
+  amount_due: number;
+  status: string;
+  customer: { name: string };
+  created: number;
+  metadata: Record<string, string>;
+}
+
+export interface FakeStripe {
+  url: string;
+  invoices: Map<string, Invoice>;
+  /** Requests received, for asserting what was (not) sent. */
+  requests: Array<{ method: string; path: string; body: string; authorization?: string }>;
+  /** Next responses: answer 500, never answer, or answer broken JSON. */
+  failNext: (mode: "500" | "hang" | "bad-json") => void;
+  close(): Promise<void>;
+}
+
+const SECRET_HEADER = (secret: string) => `Bearer ${secret}`;
+
+/** Stripe-style form body (`a=1&customer[name]=x&metadata[k]=v`) back into nested objects. */
+function parseForm(body: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    const parts = key.split(/\[|\]\[|\]/).filter(Boolean);
+    let node = out;
+    parts.forEach((part, i) => {
+      if (i === parts.length - 1) {
+        node[part] = value;
+        return;
+      }
+      node[part] ??= {};
+      node = node[part] as Record<string, unknown>;
+    });
+  }
+  return out;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export async function startFakeStripe(secret: string): Promise<FakeStripe> {
+  const invoices = new Map<string, Invoice>();
+  const requests: FakeStripe["requests"] = [];
+  let failure: "500" | "hang" | "bad-json" | undefined;
+  let next = 1;
+
+  const server: Server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    const url = new URL(req.url ?? "/", "http://upstream");
+    requests.push({
+      method: req.method ?? "",
+      path: `${url.pathname}${url.search}`,
+      body,
+      authorization: req.headers.authorization,
+    });
+    const send = (status: number, value: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+    };
+    if (failure) {
+      const mode = failure;
+      failure = undefined;
+      if (mode === "hang") return; // never answers; the client's timeout ends it
+      if (mode === "bad-json") return res.writeHead(200, { "content-type": "application/json" }).end("{not json");
+      return send(500, { error: { message: "internal upstream failure" } });
+    }
+    if (req.headers.authorization !== SECRET_HEADER(secret)) {
+      return send(401, {
+        error: { message: `Invalid API Key provided: ${String(req.headers.authorization).slice(0, 12)}****` },
+      });
+    }
+    const match = /^\/v1\/invoices(?:\/([^/]+))?$/.exec(url.pathname);
+    if (!match) return send(404, { error: { message: "Unrecognized request URL" } });
+    const id = match[1] ? decodeURIComponent(match[1]) : undefined;
+    if (req.method === "GET" && id === undefined) {
+      const limit = Number(url.searchParams.get("limit") ?? 10);
+      const offset = Number(url.searchParams.get("offset") ?? 0);
+      const all = [...invoices.values()];
+      return send(200, { object: "list", data: all.slice(offset, offset + limit), total_count: all.length });
+    }
+    if (req.method === "GET") {
+      const invoice = id ? invoices.get(id) : undefined;
+      return invoice ? send(200, invoice) : send(404, { error: { message: `No such invoice: '${id}'` } });
+    }
+    if (req.method === "DELETE") {
+      if (!id || !invoices.delete(id)) return send(404, { error: { message: `No such invoice: '${id}'` } });
+      return send(200, { id, object: "invoice", deleted: true });
+    }
+    if (req.method === "POST") {
+      const form = parseForm(body);
+      const amount = form.amount_due === undefined ? undefined : Number(form.amount_due);
+      if (amount !== undefined && !(amount >= 0)) {
+        return send(400, { error: { message: "amount_due must be a positive integer", param: "amount_due" } });
+      }
+      const current = id ? invoices.get(id) : undefined;
+      if (id && !current) return send(404, { error: { message: `No such invoice: '${id}'` } });
+      const invoice: Invoice = {
+        id: current?.id ?? `in_${String(next++).padStart(6, "0")}`,
+        object: "invoice",
+        amount_due: amount ?? current?.amount_due ?? 0,
+        status: (form.status as string | undefined) ?? current?.status ?? "draft",
+        customer: { name: ((form.customer as { name?: string } | undefined)?.name ?? current?.customer.name) || "" },
+        created: current?.created ?? 1_767_225_600,
+        metadata: { ...(current?.metadata ?? {}), ...((form.metadata as Record<string, string>) ?? {}) },
+      };
+      invoices.set(invoice.id, invoice);
+      return send(200, invoice);
+    }
+    send(405, { error: { message: "method not allowed" } });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    invoices,
+    requests,
+    failNext: (mode) => {
+      failure = mode;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
