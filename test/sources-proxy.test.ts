@@ -114,6 +114,13 @@ describe.each(backends())("proxied records on %s", (backend) => {
     });
     const stored = await t.rest("GET", invoices);
     expect(stored.body.data.map((r: { id: string }) => r.id)).toEqual([native.body.id]);
+    // An external_source that is not a source of the collection filters the stored records.
+    const imported = await t.rest("PUT", invoices, {
+      body: { external_source: "hubspot", external_id: "h-1", data: { amount: 9, status: "open" } },
+    });
+    expect(imported.status).toBe(201);
+    const fromHubspot = await t.rest("GET", `${invoices}?external_source=hubspot`);
+    expect(fromHubspot.body.data.map((r: { id: string }) => r.id)).toEqual([imported.body.id]);
     const gql = await t.gql(
       `query($a: ID!, $b: ID!) {
         a: record(workspace: "books", collection: "invoices", id: $a) { id externalSource data }
