@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import type { Collection, Prisma } from "../generated/prisma/client.ts";
+import { type Collection, Prisma, type PrismaClient } from "../generated/prisma/client.ts";
 import type { CollectionRef, RecordSource } from "../sources/record-source.ts";
 import { parseIndexes } from "./query/parse.ts";
 
@@ -53,4 +53,32 @@ export function buildDeclaredIndexes(
   config: CollectionConfig,
 ): Promise<string[]> {
   return records.createIndexes(ref, parseIndexes(config.indexes, config.jsonSchema).specs);
+}
+
+const COLUMNS =
+  Prisma.raw(`workspace_id AS "workspaceId", id, name, description, json_schema AS "jsonSchema", icon, color,
+  indexes, sources, version, created_at AS "createdAt", updated_at AS "updatedAt"`);
+
+/**
+ * Writes a definition: a new collection, or the next version of an existing one, in one conflict-aware statement.
+ * `db` is the client or a transaction's client.
+ */
+export async function saveCollection(
+  db: Pick<PrismaClient, "$queryRaw">,
+  workspaceId: string,
+  id: string,
+  config: CollectionConfig,
+): Promise<Collection> {
+  const [collection] = await db.$queryRaw<Collection[]>`
+    INSERT INTO collections AS c (workspace_id, id, name, description, json_schema, icon, color, indexes, sources)
+    VALUES (${workspaceId}, ${id}, ${config.name}, ${config.description}, ${JSON.stringify(config.jsonSchema)}::jsonb,
+            ${config.icon}, ${config.color}, ${JSON.stringify(config.indexes)}::jsonb,
+            ${JSON.stringify(config.sources ?? [])}::jsonb)
+    ON CONFLICT (workspace_id, id) DO UPDATE SET
+      name = EXCLUDED.name, description = EXCLUDED.description, json_schema = EXCLUDED.json_schema,
+      icon = EXCLUDED.icon, color = EXCLUDED.color, indexes = EXCLUDED.indexes, sources = EXCLUDED.sources,
+      version = c.version + 1, updated_at = now()
+    RETURNING ${COLUMNS}`;
+  if (!collection) throw new Error("collection upsert returned no row");
+  return collection;
 }

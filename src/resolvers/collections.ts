@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { type ErrorDetail, notFound, validationError } from "../errors/app-error.ts";
 import { translateDatabaseError } from "../errors/database-error.ts";
-import { type Collection, Prisma } from "../generated/prisma/client.ts";
+import type { Collection, Prisma } from "../generated/prisma/client.ts";
 import { type InlineSecret, parseSources, type SourceConfig, VAULT_PREFIX } from "../sources/external/config.ts";
 import type { RecordRow } from "../sources/record-source.ts";
 import { authorize, collectionScope } from "./authorize.ts";
+import { saveCollection } from "./collection-config.ts";
 import type { Context } from "./context.ts";
 import { displayFieldProblems, SLUG, slugProblem } from "./identifiers.ts";
 import { type PageInput, type PageResult, parsePage } from "./page.ts";
@@ -23,10 +24,6 @@ export interface UpsertCollectionInput {
   /** External sources (docs/sources.md); PUT replaces the whole list. */
   sources?: unknown;
 }
-
-const COLUMNS =
-  Prisma.raw(`workspace_id AS "workspaceId", id, name, description, json_schema AS "jsonSchema", icon, color,
-  indexes, sources, version, created_at AS "createdAt", updated_at AS "updatedAt"`);
 
 /** Resolves a collection for another operation; the 404 says whether the workspace or the collection is missing. */
 export async function requireCollection(ctx: Context, workspaceId: string, id: string): Promise<Collection> {
@@ -100,21 +97,18 @@ export async function upsertCollection(
   const ref = { workspaceId, collectionId: id };
   // New indexes first: if a build fails, the collection is unchanged. Old ones go once the new definition is saved.
   const keep = await ctx.records.createIndexes(ref, indexes.specs);
-  const schema = JSON.stringify(input.jsonSchema);
-  const [collection] = await ctx.prisma.$queryRaw<Collection[]>`
-    INSERT INTO collections AS c (workspace_id, id, name, description, json_schema, icon, color, indexes, sources)
-    VALUES (${workspaceId}, ${id}, ${input.name?.trim() || id}, ${input.description ?? null}, ${schema}::jsonb,
-            ${input.icon ?? null}, ${input.color ?? null}, ${JSON.stringify(indexes.stored)}::jsonb,
-            ${JSON.stringify(sources)}::jsonb)
-    ON CONFLICT (workspace_id, id) DO UPDATE SET
-      name = EXCLUDED.name, description = EXCLUDED.description, json_schema = EXCLUDED.json_schema,
-      icon = EXCLUDED.icon, color = EXCLUDED.color, indexes = EXCLUDED.indexes, sources = EXCLUDED.sources,
-      version = c.version + 1, updated_at = now()
-    RETURNING ${COLUMNS}`.catch((error: unknown) =>
+  const collection = await saveCollection(ctx.prisma, workspaceId, id, {
+    name: input.name?.trim() || id,
+    description: input.description ?? null,
+    jsonSchema: input.jsonSchema as Prisma.JsonValue,
+    icon: input.icon ?? null,
+    color: input.color ?? null,
+    indexes: indexes.stored as Prisma.JsonValue,
+    sources: sources as unknown as Prisma.JsonValue,
+  }).catch((error: unknown) =>
     // Only reachable when the workspace is deleted between the check above and this write.
     translateDatabaseError(error, { foreignKey: () => notFound(`Workspace '${workspaceId}' not found`) }),
   );
-  if (!collection) throw new Error("collection upsert returned no row");
   await ctx.collections.invalidate(workspaceId, id);
   await ctx.records.dropIndexes(ref, keep);
   return { collection, created: collection.version === 1 };

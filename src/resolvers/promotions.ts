@@ -2,7 +2,13 @@ import { v7 as uuidv7 } from "uuid";
 import { conflict, type ErrorDetail, forbidden, notFound, validationError } from "../errors/app-error.ts";
 import type { Collection, Prisma, Promotion } from "../generated/prisma/client.ts";
 import { authorize } from "./authorize.ts";
-import { buildDeclaredIndexes, type CollectionConfig, changedFields, configOf } from "./collection-config.ts";
+import {
+  buildDeclaredIndexes,
+  type CollectionConfig,
+  changedFields,
+  configOf,
+  saveCollection,
+} from "./collection-config.ts";
 import type { Context } from "./context.ts";
 import { isRecordId, SLUG } from "./identifiers.ts";
 import { type PageInput, type PageResult, parsePage } from "./page.ts";
@@ -117,19 +123,6 @@ async function holdingRecords(tx: Db, workspaceId: string, ids: string[]): Promi
                   WHERE r.workspace_id = c.workspace_id AND r.collection_id = c.id AND r.deleted_at IS NULL)
     ORDER BY c.id`;
   return rows.map((r) => r.id);
-}
-
-/** Writes a definition into production: a new collection, or the next version of an existing one. */
-async function writeConfig(tx: Db, workspaceId: string, id: string, config: CollectionConfig) {
-  await tx.$executeRaw`
-    INSERT INTO collections AS c (workspace_id, id, name, description, json_schema, icon, color, indexes, sources)
-    VALUES (${workspaceId}, ${id}, ${config.name}, ${config.description}, ${JSON.stringify(config.jsonSchema)}::jsonb,
-            ${config.icon}, ${config.color}, ${JSON.stringify(config.indexes)}::jsonb,
-            ${JSON.stringify(config.sources ?? [])}::jsonb)
-    ON CONFLICT (workspace_id, id) DO UPDATE SET
-      name = EXCLUDED.name, description = EXCLUDED.description, json_schema = EXCLUDED.json_schema,
-      icon = EXCLUDED.icon, color = EXCLUDED.color, indexes = EXCLUDED.indexes, sources = EXCLUDED.sources,
-      version = c.version + 1, updated_at = now()`;
 }
 
 async function deleteCollections(tx: Db, workspaceId: string, ids: string[]): Promise<void> {
@@ -253,7 +246,7 @@ export async function promote(ctx: Context, productionId: string, input: Promote
     );
     for (const id of writes) {
       const next = previewById.get(id);
-      if (next) await writeConfig(tx, productionId, id, configOf(next));
+      if (next) await saveCollection(tx, productionId, id, configOf(next));
     }
     await deleteCollections(tx, productionId, diff.collections.removed);
     const after = await versionsOf(tx, productionId, affected);
@@ -354,7 +347,7 @@ export async function rollbackPromotion(ctx: Context, productionId: string, prom
     const ids = Object.keys(restore);
     for (const id of ids) {
       const config = restore[id];
-      if (config) await writeConfig(tx, productionId, id, config);
+      if (config) await saveCollection(tx, productionId, id, config);
     }
     await deleteCollections(
       tx,
