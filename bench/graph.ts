@@ -18,15 +18,14 @@
 // statements for one request are also replayed through the pool, to split its latency into SQL and the rest.
 // Prints a table on stdout, writes the full results to bench/results/graph-<timestamp>.json, and exits 1 when any
 // request failed, the loaded graph was not as intended or Recordgate's answer differed from the baseline's.
-import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { isDeepStrictEqual } from "node:util";
-import pg from "pg";
-import { baselinePool, createBenchDatabase, withClient } from "./support/database.ts";
+import type pg from "pg";
+import { baselineClients, withClient } from "./support/database.ts";
 import { measureHttpFloor, measureLatency, succeeds } from "./support/latency.ts";
 import { type Closer, runMain } from "./support/lifecycle.ts";
 import { explain, type PlanSummary } from "./support/plans.ts";
-import { RestClient, startRecordgate } from "./support/recordgate.ts";
+import { type RestClient, startBenchStack } from "./support/recordgate.ts";
 import { environment, writeResults } from "./support/results.ts";
 import { adminUrl, integer } from "./support/settings.ts";
 import { type Statement, StatementRecorder } from "./support/statements.ts";
@@ -766,14 +765,7 @@ function printReport(report: Report): void {
 
 async function run(settings: Settings, closers: Closer[]): Promise<number> {
   const started = performance.now();
-  const token = `bench_${randomBytes(16).toString("hex")}`;
-  const db = await createBenchDatabase(settings.adminUrl);
-  closers.push({ what: "bench database", close: db.close });
-
-  const recordgate = await startRecordgate(db.url, token);
-  closers.push(...recordgate.closers);
-  const rest = new RestClient(recordgate.url, token);
-  closers.push({ what: "HTTP client", close: () => rest.close() });
+  const { db, rest } = await startBenchStack(settings.adminUrl, closers);
   await createNodes(rest);
   progress(`loading ${settings.records} records and ${settings.records * settings.linksPerRecord} relationships…`);
   const loaded = await loadGraph(db.url, settings);
@@ -781,11 +773,7 @@ async function run(settings: Settings, closers: Closer[]): Promise<number> {
   const load: LoadStats = { ...loaded, ...(await vacuumAnalyze(db.url)) };
   const rootId = await recordIdOf(db.url, 1);
 
-  const pool = baselinePool(db.url);
-  closers.push({ what: "baseline pool", close: () => pool.end() });
-  const explainClient = new pg.Client({ connectionString: db.url });
-  await explainClient.connect();
-  closers.push({ what: "EXPLAIN client", close: () => explainClient.end() });
+  const { pool, explainClient } = await baselineClients(db.url, closers);
   const recorder = new StatementRecorder(SIDES);
   closers.push(recorder.install());
 

@@ -14,17 +14,16 @@
 // are printed with the results. Targets: indexed page p50 within 2× of SQL, grouped aggregate within 1.5×.
 // Prints a table on stdout, writes the full results to bench/results/query-<timestamp>.json, and exits 1 when any
 // request failed or Recordgate's answer differed from the baseline's.
-import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isDeepStrictEqual } from "node:util";
 import autocannon from "autocannon";
-import pg from "pg";
-import { type BenchDatabase, baselinePool, createBenchDatabase, withClient } from "./support/database.ts";
+import type pg from "pg";
+import { type BenchDatabase, baselineClients, withClient } from "./support/database.ts";
 import { measureHttpFloor, measureLatency, succeeds } from "./support/latency.ts";
 import { type Closer, runMain } from "./support/lifecycle.ts";
 import { explain, type PlanSummary } from "./support/plans.ts";
-import { RestClient, startRecordgate } from "./support/recordgate.ts";
+import { type RestClient, startBenchStack } from "./support/recordgate.ts";
 import { environment, writeResults } from "./support/results.ts";
 import { adminUrl, integer } from "./support/settings.ts";
 import { StatementRecorder } from "./support/statements.ts";
@@ -804,25 +803,14 @@ function printReport(report: Report): void {
 
 async function run(settings: Settings, closers: Closer[]): Promise<number> {
   const started = performance.now();
-  const token = `bench_${randomBytes(16).toString("hex")}`;
-  const db = await createBenchDatabase(settings.adminUrl);
-  closers.push({ what: "bench database", close: db.close });
-
-  const recordgate = await startRecordgate(db.url, token);
-  closers.push(...recordgate.closers);
-  const rest = new RestClient(recordgate.url, token);
-  closers.push({ what: "HTTP client", close: () => rest.close() });
+  const { token, db, rest } = await startBenchStack(settings.adminUrl, closers);
   await createInvoices(rest);
   progress(`loading ${settings.records} invoices…`);
   const loaded = await loadInvoices(db.url, settings.records);
   await checkLoadedRecordIsValid(rest, db.url);
   const load = { ...loaded, ...(await vacuumAnalyze(db.url)) };
 
-  const pool = baselinePool(db.url);
-  closers.push({ what: "baseline pool", close: () => pool.end() });
-  const explainClient = new pg.Client({ connectionString: db.url });
-  await explainClient.connect();
-  closers.push({ what: "EXPLAIN client", close: () => explainClient.end() });
+  const { pool, explainClient } = await baselineClients(db.url, closers);
   const recorder = new StatementRecorder(SIDES);
   closers.push(recorder.install());
 

@@ -1,6 +1,7 @@
 // The bench database: created fresh for each run next to the admin database, dropped (WITH (FORCE)) at the end.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import type { Closer } from "./lifecycle.ts";
 
 export interface BenchDatabase {
   name: string;
@@ -57,4 +58,14 @@ export function baselinePool(url: string): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE });
   pool.on("error", () => {});
   return pool;
+}
+
+/** The baseline's pool and a separate client for EXPLAIN, on the bench database; both registered in `closers`. */
+export async function baselineClients(url: string, closers: Closer[]) {
+  const pool = baselinePool(url);
+  closers.push({ what: "baseline pool", close: () => pool.end() });
+  const explainClient = new pg.Client({ connectionString: url });
+  await explainClient.connect();
+  closers.push({ what: "EXPLAIN client", close: () => explainClient.end() });
+  return { pool, explainClient };
 }

@@ -1,4 +1,5 @@
 // Recordgate started in-process on the bench database, and the HTTP client the benchmarks talk to it with.
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -6,6 +7,7 @@ import { Pool as HttpPool } from "undici";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
 import { startServer } from "../../src/server.ts";
+import { createBenchDatabase } from "./database.ts";
 import type { Closer } from "./lifecycle.ts";
 
 /** Index builds at a million rows take a while; anything beyond this is a hang, not a slow build. */
@@ -61,4 +63,19 @@ export class RestClient {
   close(): Promise<void> {
     return this.pool.close();
   }
+}
+
+/**
+ * What every benchmark starts from: a fresh database, Recordgate on it with a random admin token, and a client for
+ * its API; each is registered in `closers`, so an interrupted run still cleans up.
+ */
+export async function startBenchStack(adminUrl: string, closers: Closer[]) {
+  const token = `bench_${randomBytes(16).toString("hex")}`;
+  const db = await createBenchDatabase(adminUrl);
+  closers.push({ what: "bench database", close: db.close });
+  const recordgate = await startRecordgate(db.url, token);
+  closers.push(...recordgate.closers);
+  const rest = new RestClient(recordgate.url, token);
+  closers.push({ what: "HTTP client", close: () => rest.close() });
+  return { token, db, rest };
 }
