@@ -108,6 +108,17 @@ describe.each(backends())("collection sources on %s", (backend) => {
         [stripeSource({ field_mapping: { to_external: { status: { path: "s", values: { a: "x", b: "x" } } } } })],
         ["sources[0].field_mapping.to_external.status.values.b"],
       ],
+      [[stripeSource({ get_many: { url: "https://api.stripe.test/v1/invoices" } })], ["sources[0].get_many.url"]],
+      [
+        [stripeSource({ get_many: { url: "https://api.stripe.test/v1/x?ids={{external_ids}}", max_ids: 0 } })],
+        ["sources[0].get_many.max_ids"],
+      ],
+      [
+        [stripeSource({ get: { url: "https://api.stripe.test/{{external_id}}", max_ids: 10 } })],
+        ["sources[0].get.max_ids"],
+      ],
+      [[stripeSource({ concurrency: 0 })], ["sources[0].concurrency"]],
+      [[stripeSource({ concurrency: 1.5 })], ["sources[0].concurrency"]],
       ["stripe", ["body.sources"]],
     ];
     for (const [sources, paths] of cases) {

@@ -113,6 +113,12 @@ async function startUpstream(): Promise<Upstream> {
     const id = match[1] === undefined ? undefined : decodeURIComponent(match[1]);
     const missing = () => send(404, { error: { message: `No such invoice: '${id}'`, type: "invalid_request_error" } });
 
+    if (req.method === "GET" && id === undefined && url.searchParams.has("ids")) {
+      const ids = (url.searchParams.get("ids") ?? "").split(",");
+      // Answers one invoice more than asked for, as an upstream ignoring part of the filter might.
+      const data = [...invoices.values()].filter((invoice, i) => ids.includes(invoice.id) || i === 0);
+      return data.length ? send(200, { object: "list", data }) : send(404, { error: { message: "none" } });
+    }
     if (req.method === "GET" && id === undefined) {
       const all = [...invoices.values()];
       const limit = Number(url.searchParams.get("limit") ?? 10);
@@ -350,6 +356,40 @@ describe("an upstream source against a Stripe-like API", () => {
     expect(error).toBeInstanceOf(MappingError);
     expect(error).toMatchObject({ direction: "write", field: "state" });
     expect(upstream.requests.length).toBe(sent);
+  });
+
+  it("gets many by ids in chunks of max_ids, keeping only the asked ids, or one get per id without get_many", async () => {
+    const created = [];
+    for (let i = 0; i < 5; i++) created.push(await stripe.create({ ...globex, amount: i }));
+    const [first, ...rest] = created.map((item) => item.externalId);
+    const batched = source(
+      stripeConfig(upstream.url, {
+        get_many: {
+          url: `${upstream.url}/v1/invoices?ids={{external_ids}}`,
+          method: "GET",
+          response_path: "data",
+          max_ids: 2,
+        },
+      }),
+    );
+    upstream.requests.length = 0;
+    const ids = [...rest, rest[0] as string, "in_missing/../x"];
+    const found = await batched.getMany(ids);
+    expect(found.map((item) => item.externalId).sort()).toEqual([...rest].sort());
+    expect(found.find((item) => item.externalId === rest[1])?.data).toMatchObject({
+      amount: 2,
+      customer_name: "Globex",
+    });
+    // 4 distinct ids + 1 odd one = 5 ids in chunks of 2, each percent-encoded, joined by commas.
+    expect(upstream.requests.map((r) => r.path)).toHaveLength(3);
+    expect(upstream.requests.some((r) => r.path.includes("in_missing%2F..%2Fx"))).toBe(true);
+    expect(first).toBeDefined();
+    expect(found.some((item) => item.externalId === first)).toBe(false);
+
+    upstream.requests.length = 0;
+    const single = await stripe.getMany([first as string, "in_nope"]);
+    expect(single.map((item) => item.externalId)).toEqual([first]);
+    expect(upstream.requests.map((r) => r.path).sort()).toEqual([`/v1/invoices/${first}`, "/v1/invoices/in_nope"]);
   });
 
   it("lists a page with limit and offset in the URL and the total from total_path", async () => {

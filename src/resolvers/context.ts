@@ -55,7 +55,7 @@ export function createContext(
     header: request.header ?? (() => {}),
     metered: new Map(),
     get loaders() {
-      loaders ??= createLoaders(services);
+      loaders ??= createLoaders({ ...services, log: request.log });
       return loaders;
     },
   };

@@ -28,7 +28,7 @@ export const hasSources = (collection: Collection) =>
  * What an upstream's failure means for our client, decided once for every operation (docs/sources.md): its 404 is
  * ours, its other 4xx is the client's request (400, with the upstream's message), anything else is a gateway error.
  */
-export function upstreamFailure(ctx: Context, error: unknown, source: string): never {
+export function upstreamFailure(ctx: Pick<Context, "log">, error: unknown, source: string): never {
   if (error instanceof MappingError) {
     if (error.direction === "write") {
       throw validationError(`Record data cannot be written to source '${source}'`, [

@@ -1,7 +1,18 @@
 import DataLoader from "dataloader";
 import type { Collection, PrismaClient, Workspace } from "../generated/prisma/client.ts";
+import type { ExternalRecords } from "../sources/external/external-records.ts";
 import type { RecordRow, RecordSource } from "../sources/record-source.ts";
-import type { EdgePage, RelationshipStore, TraversalQuery } from "../sources/relationships.ts";
+import {
+  type Edge,
+  type EdgePage,
+  otherEndOf,
+  type RelationshipStore,
+  type StoredEdge,
+  type TraversalQuery,
+} from "../sources/relationships.ts";
+import type { CollectionCache } from "./collection-cache.ts";
+import type { Log } from "./context.ts";
+import { hasSources, upstreamFailure } from "./external.ts";
 
 export interface RecordKey {
   workspaceId: string;
@@ -45,19 +56,74 @@ function groupBy<K, G>(keys: readonly K[], group: (key: K) => G): Map<string, { 
   return groups;
 }
 
-export function createLoaders(sources: {
+export interface LoaderSources {
   prisma: PrismaClient;
   records: RecordSource;
   relationships: RelationshipStore;
-}): Loaders {
+  external: ExternalRecords;
+  collections: CollectionCache;
+  log: Log;
+}
+
+export function createLoaders(sources: LoaderSources): Loaders {
+  const collection = new DataLoader<CollectionKey, Collection | null, string>(
+    async (keys) => {
+      const byKey = new Map<string, Collection>();
+      const missing = keys.filter((k) => {
+        const cached = sources.collections.get(k.workspaceId, k.id);
+        if (cached) byKey.set(`${k.workspaceId}/${k.id}`, cached);
+        return !cached;
+      });
+      if (missing.length > 0) {
+        const snapshot = sources.collections.snapshot();
+        const found = await sources.prisma.collection.findMany({
+          where: { OR: missing.map((k) => ({ workspaceId: k.workspaceId, id: k.id })) },
+        });
+        for (const c of found) {
+          sources.collections.set(c, snapshot);
+          byKey.set(`${c.workspaceId}/${c.id}`, c);
+        }
+      }
+      return keys.map((k) => byKey.get(`${k.workspaceId}/${k.id}`) ?? null);
+    },
+    { cacheKeyFn: (k) => `${k.workspaceId}/${k.id}` },
+  );
+
+  /**
+   * Records of one collection not stored here, from its sources: one statement finds which were seen where, then one
+   * batched read per source (UpstreamSource.getMany), each distinct record asked for once.
+   */
+  async function fromSources(ref: CollectionKey, ids: string[]): Promise<RecordRow[]> {
+    const definition = await collection.load(ref);
+    if (!definition || !hasSources(definition)) return [];
+    const bySource = new Map<string, string[]>();
+    for (const located of (await sources.external.locateMany(ref.workspaceId, ids)).values()) {
+      if (located.collectionId !== ref.id) continue;
+      bySource.set(located.source, [...(bySource.get(located.source) ?? []), located.externalId]);
+    }
+    const pages = await Promise.all(
+      [...bySource].map(([source, externalIds]) =>
+        sources.external
+          .getMany(definition, source, externalIds)
+          .catch((error: unknown) => upstreamFailure(sources, error, source)),
+      ),
+    );
+    return pages.flat();
+  }
+
   const record = new DataLoader<RecordKey, RecordRow | null, string>(
     async (keys) => {
       const results: Array<RecordRow | null> = keys.map(() => null);
       const groups = groupBy(keys, (k) => ({ workspaceId: k.workspaceId, collectionId: k.collectionId }));
       await Promise.all(
         [...groups.values()].map(async ({ group, indexes }) => {
-          const ids = indexes.map((i) => (keys[i] as RecordKey).id);
+          const ids = [...new Set(indexes.map((i) => (keys[i] as RecordKey).id))];
           const found = new Map((await sources.records.getMany(group, ids)).map((r) => [r.id, r]));
+          const missing = ids.filter((id) => !found.has(id));
+          if (missing.length > 0) {
+            const ref = { workspaceId: group.workspaceId, id: group.collectionId };
+            for (const r of await fromSources(ref, missing)) found.set(r.id, r);
+          }
           for (const i of indexes) results[i] = found.get((keys[i] as RecordKey).id) ?? null;
         }),
       );
@@ -66,6 +132,22 @@ export function createLoaders(sources: {
     { cacheKeyFn: (k) => `${k.workspaceId}/${k.collectionId}/${k.id}` },
   );
 
+  /** The store's page with each external end fetched from its source; links whose record is gone there drop out. */
+  async function withExternalEnds(workspaceId: string, page: EdgePage<StoredEdge>): Promise<EdgePage> {
+    const ends = await Promise.all(
+      page.edges.map((edge) => {
+        if (edge.record) return edge.record;
+        const end = otherEndOf(edge);
+        return record.load({ workspaceId, collectionId: end.collection, id: end.id });
+      }),
+    );
+    const edges = page.edges.flatMap((edge, i): Edge[] => {
+      const end = ends[i];
+      return end ? [{ ...edge, record: end }] : [];
+    });
+    return { ...page, edges };
+  }
+
   const edges = new DataLoader<EdgesKey, EdgePage | null, string>(
     async (keys) => {
       const results: Array<EdgePage | null> = [];
@@ -73,15 +155,20 @@ export function createLoaders(sources: {
       await Promise.all(
         [...groups.values()].map(async ({ group: { workspaceId, ...query }, indexes }) => {
           const ids = [...new Set(indexes.map((i) => (keys[i] as EdgesKey).recordId))];
-          const pages = await sources.relationships.traverse(workspaceId, ids, query);
-          for (const i of indexes) results[i] = pages.get((keys[i] as EdgesKey).recordId) ?? null;
+          const stored = await sources.relationships.traverse(workspaceId, ids, query);
           // The statement already fetched the record at each link's other end: the next level starts from it.
-          for (const page of pages.values()) {
-            for (const edge of page.edges) {
-              const r = edge.record;
-              record.prime({ workspaceId: r.workspaceId, collectionId: r.collectionId, id: r.id }, r);
+          for (const page of stored.values()) {
+            for (const { record: r } of page.edges) {
+              if (r) record.prime({ workspaceId: r.workspaceId, collectionId: r.collectionId, id: r.id }, r);
             }
           }
+          // Every page's external ends are loaded in the same tick, so the sources see one batch.
+          const pages = new Map(
+            await Promise.all(
+              [...stored].map(async ([id, page]) => [id, await withExternalEnds(workspaceId, page)] as const),
+            ),
+          );
+          for (const i of indexes) results[i] = pages.get((keys[i] as EdgesKey).recordId) ?? null;
         }),
       );
       return results;
@@ -90,17 +177,6 @@ export function createLoaders(sources: {
       cacheKeyFn: (k) =>
         JSON.stringify([k.workspaceId, k.recordId, k.relType, k.direction, k.limit, k.offset, k.after, k.total]),
     },
-  );
-
-  const collection = new DataLoader<CollectionKey, Collection | null, string>(
-    async (keys) => {
-      const found = await sources.prisma.collection.findMany({
-        where: { OR: keys.map((k) => ({ workspaceId: k.workspaceId, id: k.id })) },
-      });
-      const byKey = new Map(found.map((c) => [`${c.workspaceId}/${c.id}`, c]));
-      return keys.map((k) => byKey.get(`${k.workspaceId}/${k.id}`) ?? null);
-    },
-    { cacheKeyFn: (k) => `${k.workspaceId}/${k.id}` },
   );
 
   const workspace = new DataLoader<string, Workspace | null>(async (ids) => {

@@ -1,5 +1,6 @@
 import { conflict, type ErrorDetail, notFound, payloadTooLarge, validationError } from "../errors/app-error.ts";
 import { translateDatabaseError } from "../errors/database-error.ts";
+import { mayBeExternalId } from "../sources/external/record-id.ts";
 import type { RecordRow } from "../sources/record-source.ts";
 import type {
   Direction,
@@ -87,6 +88,8 @@ export async function upsertRelationship(
   const source = { collection: input.sourceCollection as string, id: (input.sourceId as string).toLowerCase() };
   const target = { collection: input.targetCollection as string, id: (input.targetId as string).toLowerCase() };
   const id = input.id != null ? input.id.toLowerCase() : undefined;
+  const gone = await externalEndsGone(ctx, workspaceId, { source, target });
+  if (gone.length) throw missingEnds(workspaceId, gone, { source, target });
   const outcome = await ctx.relationships
     .upsert(workspaceId, { id, relType: input.relType as string, source, target, data })
     .catch((error: unknown) =>
@@ -105,13 +108,33 @@ export async function upsertRelationship(
       { path: PATHS.id, message: "an existing relationship's ends and type cannot change; delete it instead" },
     ]);
   }
-  throw notFound(
-    `Relationship ${outcome.missing.join(" and ")} not found in workspace '${workspaceId}'`,
-    outcome.missing.map((end) => {
-      const { collection, id: recordId } = end === "source" ? source : target;
-      return { path: `${end}_id`, message: `no record '${recordId}' in collection '${collection}'` };
+  throw missingEnds(workspaceId, outcome.missing, { source, target });
+}
+
+type Ends = Record<"source" | "target", { collection: string; id: string }>;
+
+function missingEnds(workspaceId: string, missing: Array<"source" | "target">, ends: Ends) {
+  return notFound(
+    `Relationship ${missing.join(" and ")} not found in workspace '${workspaceId}'`,
+    missing.map((end) => {
+      const { collection, id } = ends[end];
+      return { path: `${end}_id`, message: `no record '${id}' in collection '${collection}'` };
     }),
   );
+}
+
+/**
+ * The ends that are external records their source no longer has: the store knows only that they were seen. Only
+ * name-based ids can be external records, so a link between records stored here costs nothing more.
+ */
+async function externalEndsGone(ctx: Context, workspaceId: string, ends: Ends): Promise<Array<"source" | "target">> {
+  const candidates = (["source", "target"] as const).filter((end) => mayBeExternalId(ends[end].id));
+  const found = await Promise.all(
+    candidates.map((end) =>
+      ctx.loaders.record.load({ workspaceId, collectionId: ends[end].collection, id: ends[end].id }),
+    ),
+  );
+  return candidates.filter((_, i) => found[i] === null);
 }
 
 /** Whether the caller may `action` relationships in both collections this one links. */

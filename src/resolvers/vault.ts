@@ -130,6 +130,6 @@ export async function rotateSecret(
 
 export async function deleteSecret(ctx: Context, id: string): Promise<void> {
   const secret = await getSecret(ctx, id);
-  await ctx.prisma.vaultSecret.deleteMany({ where: { id: secret.id } });
+  await ctx.vault.delete(secret.id);
   ctx.log.info({ secretId: secret.id }, "vault secret deleted");
 }

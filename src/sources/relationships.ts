@@ -64,13 +64,29 @@ export interface Edge {
   record: RecordRow;
 }
 
-export interface EdgePage {
+/**
+ * An edge as the store reads it: `record` is null when the other end is an external source's record, which only its
+ * source can produce (the caller fetches it; see otherEndOf).
+ */
+export interface StoredEdge extends Omit<Edge, "record"> {
+  record: RecordRow | null;
+}
+
+export interface EdgePage<E = Edge> {
   /** The collection of the record the links were read from. */
   collectionId: string;
-  edges: Edge[];
+  edges: E[];
   hasMore: boolean;
   /** Every matching link, when the query asked for it; else null. */
   total: number | null;
+}
+
+/** The collection and id of the record at the other end of an edge. */
+export function otherEndOf(edge: Omit<Edge, "record">): RecordEnd {
+  const r = edge.relationship;
+  return edge.direction === "outgoing"
+    ? { collection: r.targetCollection, id: r.targetId }
+    : { collection: r.sourceCollection, id: r.sourceId };
 }
 
 const { sql, join, empty } = Prisma;
@@ -96,7 +112,9 @@ function toRelationship(row: Record<string, unknown>): RelationshipRow {
 
 /**
  * Relationships live in Recordgate's own database whatever stores their records. Every write is one statement
- * that checks both ends under a share lock, so a link never outlives a record deleted at the same moment.
+ * that checks both ends under a share lock, so a link never outlives a record deleted at the same moment. An end may
+ * also be an external source's record this instance has seen (external_records): the store checks that it was seen,
+ * the caller that its source still has it.
  */
 export class RelationshipStore {
   constructor(private readonly db: SqlSession) {}
@@ -116,10 +134,13 @@ export class RelationshipStore {
     // FOR SHARE conflicts with the UPDATE that soft-deletes a record (NativeRecordSource.softDelete), so the ends
     // cannot be deleted between this check and the insert; bool_or reads (and locks) every row of `ends`.
     const [row] = await this.rows(sql`
-      WITH ends AS MATERIALIZED (
+      WITH native AS MATERIALIZED (
         SELECT id, collection_id FROM records
         WHERE workspace_id = ${workspaceId} AND deleted_at IS NULL AND id IN (${source.id}::uuid, ${target.id}::uuid)
         FOR SHARE
+      ), ends AS (
+        SELECT id, collection_id FROM native
+        UNION ALL ${externalEnds(workspaceId, source, target)}
       ), checked AS (
         SELECT COALESCE(bool_or(id = ${source.id}::uuid AND collection_id = ${source.collection}), false)
            AND COALESCE(bool_or(id = ${target.id}::uuid AND collection_id = ${target.collection}), false) AS ok
@@ -141,7 +162,8 @@ export class RelationshipStore {
   private async missingEnds(workspaceId: string, source: RecordEnd, target: RecordEnd) {
     const live = await this.rows(sql`
       SELECT id, collection_id AS collection FROM records
-      WHERE workspace_id = ${workspaceId} AND deleted_at IS NULL AND id IN (${source.id}::uuid, ${target.id}::uuid)`);
+      WHERE workspace_id = ${workspaceId} AND deleted_at IS NULL AND id IN (${source.id}::uuid, ${target.id}::uuid)
+      UNION ALL ${externalEnds(workspaceId, source, target)}`);
     const exists = (end: RecordEnd) => live.some((r) => r.id === end.id && r.collection === end.collection);
     return (["source", "target"] as const).filter((which) => !exists(which === "source" ? source : target));
   }
@@ -191,15 +213,25 @@ export class RelationshipStore {
    * themselves are checked in the same statement: the result has a page for each one that is live, none for
    * the others. `total` adds each record's count of matching links (ignoring offset and cursor).
    */
-  async traverse(workspaceId: string, recordIds: string[], q: TraversalQuery): Promise<Map<string, EdgePage>> {
+  async traverse(
+    workspaceId: string,
+    recordIds: string[],
+    q: TraversalQuery,
+  ): Promise<Map<string, EdgePage<StoredEdge>>> {
     const counted = q.total
       ? sql`(SELECT count(*)::int FROM relationships l ${otherEnd(sql`k.id`)}
                WHERE ${traversalWhere(workspaceId, sql`k.id`, { ...q, after: undefined })})`
       : sql`NULL::int`;
+    // The records the links are read from: live ones stored here, and external ones seen here.
     // Thousands of rows per statement at deep GraphQL levels: read as arrays rather than objects (and instants as
     // epoch milliseconds, see instants.ts).
     const statement = sql`
-      SELECT k.id, k.collection_id, ${counted}, x.* FROM records k
+      SELECT k.id, k.collection_id, ${counted}, x.* FROM (
+        SELECT id, collection_id FROM records
+        WHERE id = ANY(${recordIds}::uuid[]) AND workspace_id = ${workspaceId} AND deleted_at IS NULL
+        UNION ALL
+        SELECT id, collection_id FROM external_records WHERE id = ANY(${recordIds}::uuid[]) AND workspace_id = ${workspaceId}
+      ) k
       LEFT JOIN LATERAL (
         SELECT l.id, l.rel_type, l.source_collection, l.source_id, l.target_collection, l.target_id, l.data,
                ${epochMs("l.created_at")}, ${epochMs("l.updated_at")}, l.source_id = k.id,
@@ -209,10 +241,9 @@ export class RelationshipStore {
         WHERE ${traversalWhere(workspaceId, sql`k.id`, q)}
         ORDER BY l.created_at, l.id
         LIMIT ${q.limit + 1} OFFSET ${q.offset}
-      ) x ON true
-      WHERE k.id = ANY(${recordIds}::uuid[]) AND k.workspace_id = ${workspaceId} AND k.deleted_at IS NULL`;
+      ) x ON true`;
     const rows = await this.db.queryArrays(statement.text, statement.values);
-    const pages = new Map<string, EdgePage>();
+    const pages = new Map<string, EdgePage<StoredEdge>>();
     for (const row of rows) {
       const origin = row[0] as string;
       let page = pages.get(origin);
@@ -232,7 +263,7 @@ export class RelationshipStore {
 }
 
 /** Reads one row of `traverse`'s statement, column by column in its SELECT order. */
-function edgeFromRow(workspaceId: string, row: unknown[]): Edge {
+function edgeFromRow(workspaceId: string, row: unknown[]): StoredEdge {
   const relationship: RelationshipRow = {
     id: row[3] as string,
     workspaceId,
@@ -245,6 +276,9 @@ function edgeFromRow(workspaceId: string, row: unknown[]): Edge {
     createdAt: instant(row[10]),
     updatedAt: instant(row[11]),
   };
+  const direction = row[12] ? "outgoing" : "incoming";
+  // No row of `records` at the other end: a record of an external source (otherEnd let it through).
+  if (row[13] === null) return { relationship, direction, record: null };
   const record: RecordRow = {
     id: row[13] as string,
     workspaceId,
@@ -259,13 +293,25 @@ function edgeFromRow(workspaceId: string, row: unknown[]): Edge {
     deletedAt: null,
     data: row[22] as Prisma.JsonValue,
   };
-  return { relationship, direction: row[12] ? "outgoing" : "incoming", record };
+  return { relationship, direction, record };
 }
 
-/** Joins the live record at the other end of link `l` from `origin`: links to deleted records never show. */
+/**
+ * Joins the record at the other end of link `l` from `origin`, keeping only links whose other end is a live record
+ * here or an external record seen here: links to deleted records never show. `o` is null for an external end.
+ */
 function otherEnd(origin: Prisma.Sql): Prisma.Sql {
-  return sql`JOIN records o ON o.id = CASE WHEN l.source_id = ${origin} THEN l.target_id ELSE l.source_id END
-    AND o.workspace_id = l.workspace_id AND o.deleted_at IS NULL`;
+  const other = sql`CASE WHEN l.source_id = ${origin} THEN l.target_id ELSE l.source_id END`;
+  return sql`LEFT JOIN records o ON o.id = ${other} AND o.workspace_id = l.workspace_id
+    CROSS JOIN LATERAL (SELECT CASE WHEN o.id IS NOT NULL THEN o.deleted_at IS NULL
+      ELSE EXISTS (SELECT 1 FROM external_records e WHERE e.id = ${other} AND e.workspace_id = l.workspace_id)
+    END AS live) live_end`;
+}
+
+/** The ends among `source` and `target` that are external records seen in the workspace. */
+function externalEnds(workspaceId: string, source: RecordEnd, target: RecordEnd): Prisma.Sql {
+  return sql`SELECT id, collection_id FROM external_records
+    WHERE workspace_id = ${workspaceId} AND id IN (${source.id}::uuid, ${target.id}::uuid)`;
 }
 
 function traversalWhere(workspaceId: string, origin: Prisma.Sql, q: TraversalQuery): Prisma.Sql {
@@ -278,5 +324,5 @@ function traversalWhere(workspaceId: string, origin: Prisma.Sql, q: TraversalQue
   const after = q.after
     ? sql` AND (l.created_at, l.id) > (${q.after.createdAt}::timestamptz, ${q.after.id}::uuid)`
     : empty;
-  return sql`l.workspace_id = ${workspaceId} AND ${direction}${type}${after}`;
+  return sql`l.workspace_id = ${workspaceId} AND ${direction}${type}${after} AND live_end.live`;
 }

@@ -4,6 +4,9 @@ import { decrypt, encrypt, type VaultKey } from "./crypto.ts";
 
 export type { VaultSecret };
 
+/** How long another instance's rotation may take to reach this one's revealed values. */
+export const REVEAL_TTL_MS = 30_000;
+
 export interface SecretWrite {
   name: string;
   value: string;
@@ -17,6 +20,12 @@ export interface SecretWrite {
  * own use (sources and triggers resolving `vault:<name>`), never for a response.
  */
 export class Vault {
+  /**
+   * Values revealed in the last REVEAL_TTL_MS, so a proxied request does not pay a statement and a decryption for its
+   * source's secret. This instance's own changes drop them at once; another instance's are seen within the TTL.
+   */
+  private readonly revealed = new Map<string, { value: Promise<string | undefined>; until: number }>();
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly key: VaultKey,
@@ -24,35 +33,68 @@ export class Vault {
     private readonly previous?: VaultKey,
   ) {}
 
+  /** Runs a change, then drops every revealed value: any read that started before it may hold the old one. */
+  private async changing<T>(change: Promise<T>): Promise<T> {
+    try {
+      return await change;
+    } finally {
+      this.revealed.clear();
+    }
+  }
+
   create(write: SecretWrite): Promise<VaultSecret> {
     const id = uuidv7();
-    return this.prisma.vaultSecret.create({
-      data: {
-        id,
-        name: write.name,
-        ciphertext: encrypt(this.key, write.value, id),
-        keyId: this.key.id,
-        contentType: write.contentType ?? "text/plain",
-        tags: write.tags ?? [],
-        expiresAt: write.expiresAt ?? null,
-      },
-    });
+    return this.changing(
+      this.prisma.vaultSecret.create({
+        data: {
+          id,
+          name: write.name,
+          ciphertext: encrypt(this.key, write.value, id),
+          keyId: this.key.id,
+          contentType: write.contentType ?? "text/plain",
+          tags: write.tags ?? [],
+          expiresAt: write.expiresAt ?? null,
+        },
+      }),
+    );
   }
 
   /** A new value for the secret (the `rotate` operation); `expiresAt` is replaced when given. */
   rotate(id: string, value: string, expiresAt?: Date | null): Promise<VaultSecret> {
-    return this.prisma.vaultSecret.update({
-      where: { id },
-      data: {
-        ciphertext: encrypt(this.key, value, id),
-        keyId: this.key.id,
-        version: { increment: 1 },
-        ...(expiresAt !== undefined ? { expiresAt } : {}),
-      },
-    });
+    return this.changing(
+      this.prisma.vaultSecret.update({
+        where: { id },
+        data: {
+          ciphertext: encrypt(this.key, value, id),
+          keyId: this.key.id,
+          version: { increment: 1 },
+          ...(expiresAt !== undefined ? { expiresAt } : {}),
+        },
+      }),
+    );
   }
 
-  async reveal(name: string): Promise<string | undefined> {
+  /** false when there was no such secret. */
+  async delete(id: string): Promise<boolean> {
+    const { count } = await this.changing(this.prisma.vaultSecret.deleteMany({ where: { id } }));
+    return count > 0;
+  }
+
+  /** The secret's value (undefined when there is none by that name), for the server's own use only. */
+  reveal(name: string): Promise<string | undefined> {
+    const now = Date.now();
+    const hit = this.revealed.get(name);
+    if (hit && hit.until > now) return hit.value;
+    const value = this.read(name);
+    this.revealed.set(name, { value, until: now + REVEAL_TTL_MS });
+    // A failed read is not remembered: the next call tries again.
+    value.catch(() => {
+      if (this.revealed.get(name)?.value === value) this.revealed.delete(name);
+    });
+    return value;
+  }
+
+  private async read(name: string): Promise<string | undefined> {
     const secret = await this.prisma.vaultSecret.findUnique({ where: { name } });
     if (!secret) return undefined;
     const key =
@@ -68,17 +110,19 @@ export class Vault {
   async reencrypt(): Promise<number> {
     const previous = this.previous;
     if (!previous || previous.id === this.key.id) return 0;
-    return this.prisma.$transaction(async (tx) => {
-      const stale = await tx.vaultSecret.findMany({ where: { keyId: previous.id } });
-      for (const secret of stale) {
-        const value = decrypt(previous, secret.ciphertext, secret.id);
-        await tx.vaultSecret.update({
-          where: { id: secret.id },
-          data: { ciphertext: encrypt(this.key, value, secret.id), keyId: this.key.id },
-        });
-      }
-      return stale.length;
-    });
+    return this.changing(
+      this.prisma.$transaction(async (tx) => {
+        const stale = await tx.vaultSecret.findMany({ where: { keyId: previous.id } });
+        for (const secret of stale) {
+          const value = decrypt(previous, secret.ciphertext, secret.id);
+          await tx.vaultSecret.update({
+            where: { id: secret.id },
+            data: { ciphertext: encrypt(this.key, value, secret.id), keyId: this.key.id },
+          });
+        }
+        return stale.length;
+      }),
+    );
   }
 
   /** How many secrets are under a key this server does not hold (they cannot be revealed). */

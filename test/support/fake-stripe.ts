@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 
 /**
  * A small Stripe-like upstream on a loopback port: invoices with nested objects and enums, form-encoded writes,
- * bearer auth, list pages with a total, and switches for the failures a gateway must survive.
+ * bearer auth, list pages with a total, customers readable one by one or by ids (`GET /v1/customers?ids=a,b`), and
+ * switches for the failures a gateway must survive.
  */
 export interface Invoice {
   id: string;
@@ -15,9 +16,24 @@ export interface Invoice {
   metadata: Record<string, string>;
 }
 
+export interface Customer {
+  id: string;
+  object: "customer";
+  name: string;
+  email: string;
+  metadata: { tier: string };
+}
+
 export interface FakeStripe {
   url: string;
   invoices: Map<string, Invoice>;
+  customers: Map<string, Customer>;
+  /** The API key requests must carry from now on (a rotation upstream). */
+  setSecret: (secret: string) => void;
+  /** Every answer waits this long; `maxInFlight` is the most requests that were ever being answered at once. */
+  setDelay: (ms: number) => void;
+  readonly maxInFlight: number;
+  resetMaxInFlight: () => void;
   /** Requests received, for asserting what was (not) sent. */
   requests: Array<{ method: string; path: string; body: string; authorization?: string }>;
   /** Next responses: answer 500, never answer, or answer broken JSON. */
@@ -51,14 +67,23 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-export async function startFakeStripe(secret: string): Promise<FakeStripe> {
+export async function startFakeStripe(initialSecret: string): Promise<FakeStripe> {
+  let secret = initialSecret;
+  let delayMs = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const customers = new Map<string, Customer>();
   const invoices = new Map<string, Invoice>();
   const requests: FakeStripe["requests"] = [];
   let failure: "500" | "hang" | "bad-json" | undefined;
   let next = 1;
 
   const server: Server = createServer(async (req, res) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on("close", () => inFlight--);
     const body = await readBody(req);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const url = new URL(req.url ?? "/", "http://upstream");
     requests.push({
       method: req.method ?? "",
@@ -80,6 +105,23 @@ export async function startFakeStripe(secret: string): Promise<FakeStripe> {
       return send(401, {
         error: { message: `Invalid API Key provided: ${String(req.headers.authorization).slice(0, 12)}****` },
       });
+    }
+    const customer = /^\/v1\/customers(?:\/([^/]+))?$/.exec(url.pathname);
+    if (customer && req.method === "GET") {
+      if (customer[1] === undefined) {
+        const ids = (url.searchParams.get("ids") ?? "").split(",").filter(Boolean);
+        return send(200, { object: "list", data: ids.flatMap((id) => customers.get(id) ?? []) });
+      }
+      const found = customers.get(decodeURIComponent(customer[1]));
+      return found ? send(200, found) : send(404, { error: { message: `No such customer: '${customer[1]}'` } });
+    }
+    if (customer?.[1] !== undefined && req.method === "POST") {
+      const found = customers.get(decodeURIComponent(customer[1]));
+      if (!found) return send(404, { error: { message: `No such customer: '${customer[1]}'` } });
+      const form = parseForm(body) as Partial<Customer>;
+      const updated = { ...found, ...form, metadata: { ...found.metadata, ...form.metadata } };
+      customers.set(found.id, updated);
+      return send(200, updated);
     }
     const match = /^\/v1\/invoices(?:\/([^/]+))?$/.exec(url.pathname);
     if (!match) return send(404, { error: { message: "Unrecognized request URL" } });
@@ -124,6 +166,19 @@ export async function startFakeStripe(secret: string): Promise<FakeStripe> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     invoices,
+    customers,
+    setSecret: (next) => {
+      secret = next;
+    },
+    setDelay: (ms) => {
+      delayMs = ms;
+    },
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    resetMaxInFlight: () => {
+      maxInFlight = inFlight;
+    },
     requests,
     failNext: (mode) => {
       failure = mode;

@@ -7,7 +7,7 @@ import { compileMapping, MappingConfigError } from "../mapping/index.ts";
  * collection is saved, so a broken config is a 400 with its exact location rather than a failure on first use.
  */
 
-export const OPERATIONS = ["get", "list", "create", "update", "delete"] as const;
+export const OPERATIONS = ["get", "get_many", "list", "create", "update", "delete"] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
 export interface EndpointConfig {
@@ -19,6 +19,8 @@ export interface EndpointConfig {
   total_path?: string;
   /** How write bodies are encoded: JSON (default) or form-urlencoded with `a[b]` keys, as Stripe takes them. */
   body?: "json" | "form";
+  /** get_many only: at most this many ids per request (default 100). */
+  max_ids?: number;
 }
 
 export interface SourceConfig {
@@ -28,7 +30,11 @@ export interface SourceConfig {
   field_mapping: { to_external: Record<string, unknown> };
   /** Dot path of the upstream's id in a record; default: the first of id, _id, Id, ID, uuid, key. */
   id_path?: string;
+  /** Most requests in flight to this source at once (default 8). */
+  concurrency?: number;
   get: EndpointConfig;
+  /** A list-by-ids endpoint (`{{external_ids}}`: comma-separated): many gets in one request. */
+  get_many?: EndpointConfig;
   list?: EndpointConfig;
   create?: EndpointConfig;
   update?: EndpointConfig;
@@ -49,6 +55,7 @@ const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 /** Placeholders an endpoint URL may use, each only in its path or query (never in the host: SSRF). */
 const URL_TOKENS: Record<Operation, string[]> = {
   get: ["external_id"],
+  get_many: ["external_ids"],
   list: ["query.limit", "query.offset"],
   create: [],
   update: ["external_id"],
@@ -56,14 +63,22 @@ const URL_TOKENS: Record<Operation, string[]> = {
 };
 const DEFAULT_METHOD: Record<Operation, string> = {
   get: "GET",
+  get_many: "GET",
   list: "GET",
   create: "POST",
   update: "POST",
   delete: "DELETE",
 };
-const SOURCE_KEYS = new Set(["name", "mode", "auth", "field_mapping", "id_path", ...OPERATIONS]);
-const ENDPOINT_KEYS = new Set(["url", "method", "response_path", "total_path", "body"]);
+const SOURCE_KEYS = new Set(["name", "mode", "auth", "field_mapping", "id_path", "concurrency", ...OPERATIONS]);
+const ENDPOINT_KEYS = new Set(["url", "method", "response_path", "total_path", "body", "max_ids"]);
 export const MAX_SOURCES = 10;
+export const DEFAULT_CONCURRENCY = 8;
+const MAX_CONCURRENCY = 64;
+export const DEFAULT_MAX_IDS = 100;
+const MAX_MAX_IDS = 1000;
+
+const isIntegerIn = (value: unknown, min: number, max: number): value is number =>
+  Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -99,6 +114,9 @@ function checkUrl(url: unknown, op: Operation, at: string, policy: AddressPolicy
   if ((op === "get" || op === "update" || op === "delete") && !url.includes("{{external_id}}")) {
     details.push({ path: at, message: "must contain {{external_id}}" });
   }
+  if (op === "get_many" && !url.includes("{{external_ids}}")) {
+    details.push({ path: at, message: "must contain {{external_ids}}" });
+  }
 }
 
 function parseEndpoint(
@@ -129,6 +147,9 @@ function parseEndpoint(
   if (value.total_path !== undefined && op !== "list") {
     details.push({ path: `${at}.total_path`, message: "only a list endpoint has a total" });
   }
+  if (value.max_ids !== undefined && (op !== "get_many" || !isIntegerIn(value.max_ids, 1, MAX_MAX_IDS))) {
+    details.push({ path: `${at}.max_ids`, message: `only get_many has it: an integer from 1 to ${MAX_MAX_IDS}` });
+  }
   if (value.body !== undefined && value.body !== "json" && value.body !== "form") {
     details.push({ path: `${at}.body`, message: 'must be "json" or "form"' });
   }
@@ -138,6 +159,7 @@ function parseEndpoint(
     ...(value.response_path !== undefined ? { response_path: value.response_path as string } : {}),
     ...(value.total_path !== undefined ? { total_path: value.total_path as string } : {}),
     ...(value.body !== undefined ? { body: value.body as "json" | "form" } : {}),
+    ...(value.max_ids !== undefined ? { max_ids: value.max_ids as number } : {}),
   };
 }
 
@@ -220,6 +242,9 @@ export function parseSources(
     if (value.id_path !== undefined && (typeof value.id_path !== "string" || !DOT_PATH.test(value.id_path))) {
       details.push({ path: `${here}.id_path`, message: "must be a dot path" });
     }
+    if (value.concurrency !== undefined && !isIntegerIn(value.concurrency, 1, MAX_CONCURRENCY)) {
+      details.push({ path: `${here}.concurrency`, message: `must be an integer from 1 to ${MAX_CONCURRENCY}` });
+    }
     const mapping = value.field_mapping ?? { to_external: {} };
     try {
       compileMapping(mapping, `${here}.field_mapping`);
@@ -242,6 +267,7 @@ export function parseSources(
         ...(auth ? { auth } : {}),
         field_mapping: mapping as SourceConfig["field_mapping"],
         ...(value.id_path !== undefined ? { id_path: value.id_path as string } : {}),
+        ...(value.concurrency !== undefined ? { concurrency: value.concurrency as number } : {}),
         ...(endpoints as Pick<SourceConfig, "get"> & Partial<Record<Operation, EndpointConfig>>),
       },
     ];

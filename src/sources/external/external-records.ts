@@ -22,6 +22,31 @@ export interface ExternalPage {
   total: number | null;
 }
 
+export interface Located {
+  collectionId: string;
+  source: string;
+  externalId: string;
+}
+
+/** Collections whose compiled sources are kept; beyond it the least recently compiled is dropped. */
+const MAX_COMPILED = 1000;
+/**
+ * Ids this instance knows are in external_records, so reading them again writes nothing. Keyed with the collection's
+ * creation time: deleting a collection drops its rows, and a collection created again under its id must write them.
+ */
+const MAX_KNOWN = 100_000;
+const knownKey = (collection: Collection, id: string) => `${id}@${collection.createdAt.getTime()}`;
+
+/** Map insertion order as recency: a hit moves to the end, the oldest is evicted first. */
+function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > max) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+}
+
 /**
  * Records that live in a collection's external sources. Each is presented as a record like any other: its id is
  * deterministic (collection, source, external id), and the ids seen are remembered (external_records) so a read by
@@ -29,6 +54,7 @@ export interface ExternalPage {
  */
 export class ExternalRecords {
   private readonly compiled = new Map<string, Compiled>();
+  private readonly known = new Map<string, true>();
 
   constructor(
     private readonly db: SqlSession,
@@ -48,7 +74,7 @@ export class ExternalRecords {
         { config, upstream: new UpstreamSource(config, { client: this.client, secret: this.secretOf(config) }) },
       ]),
     );
-    this.compiled.set(key, { version: collection.version, sources });
+    remember(this.compiled, key, { version: collection.version, sources }, MAX_COMPILED);
     return sources;
   }
 
@@ -60,13 +86,20 @@ export class ExternalRecords {
   }
 
   /** The source a record id was seen in, if any (one indexed lookup). */
-  async locate(collection: Collection, id: string): Promise<{ source: string; externalId: string } | undefined> {
-    const [row] = await this.db.query<{ source: string; external_id: string }>(
-      `SELECT source, external_id FROM external_records
-       WHERE id = $1::uuid AND workspace_id = $2 AND collection_id = $3`,
-      [id, collection.workspaceId, collection.id],
+  async locate(collection: Collection, id: string): Promise<Located | undefined> {
+    return (await this.locateMany(collection.workspaceId, [id])).get(id);
+  }
+
+  /** Where each of `ids` was seen, in any collection of the workspace (one statement; unseen ids are absent). */
+  async locateMany(workspaceId: string, ids: string[]): Promise<Map<string, Located>> {
+    const rows = await this.db.query<{ id: string; collection_id: string; source: string; external_id: string }>(
+      `SELECT id, collection_id, source, external_id FROM external_records
+       WHERE id = ANY($1::uuid[]) AND workspace_id = $2`,
+      [ids, workspaceId],
     );
-    return row ? { source: row.source, externalId: row.external_id } : undefined;
+    return new Map(
+      rows.map((r) => [r.id, { collectionId: r.collection_id, source: r.source, externalId: r.external_id }]),
+    );
   }
 
   async get(collection: Collection, source: string, externalId: string): Promise<RecordRow | null> {
@@ -74,6 +107,12 @@ export class ExternalRecords {
     if (!found) return null;
     const [record] = await this.present(collection, source, [found]);
     return record ?? null;
+  }
+
+  /** The upstream's records among `externalIds` (batched: see UpstreamSource.getMany); missing ones are absent. */
+  async getMany(collection: Collection, source: string, externalIds: string[]): Promise<RecordRow[]> {
+    const found = await this.require(collection, source).upstream.getMany(externalIds);
+    return this.present(collection, source, found);
   }
 
   async list(collection: Collection, source: string, page: { limit: number; offset: number }): Promise<ExternalPage> {
@@ -97,9 +136,16 @@ export class ExternalRecords {
     return { record, created };
   }
 
-  /** false when the upstream has no such record. */
-  delete(collection: Collection, source: string, externalId: string): Promise<boolean> {
-    return this.require(collection, source).upstream.delete(externalId);
+  /**
+   * false when the upstream has no such record. Either way the id is forgotten here: links to it stop showing, and
+   * a read by id answers 404 until the record is seen again.
+   */
+  async delete(collection: Collection, source: string, externalId: string): Promise<boolean> {
+    const deleted = await this.require(collection, source).upstream.delete(externalId);
+    const id = externalRecordId(collection.workspaceId, collection.id, source, externalId);
+    this.known.delete(knownKey(collection, id));
+    await this.db.query(`DELETE FROM external_records WHERE id = $1::uuid`, [id]);
+    return deleted;
   }
 
   private require(collection: Collection, source: string): Source {
@@ -131,13 +177,15 @@ export class ExternalRecords {
         data: item.data as Prisma.JsonObject,
       }),
     );
-    if (records.length > 0) {
+    const unknown = records.filter((r) => !this.known.has(knownKey(collection, r.id)));
+    if (unknown.length > 0) {
       await this.db.query(
         `INSERT INTO external_records (id, workspace_id, collection_id, source, external_id)
          SELECT id, $2, $3, $4, external_id FROM unnest($1::uuid[], $5::text[]) AS t(id, external_id)
          ON CONFLICT (id) DO NOTHING`,
-        [records.map((r) => r.id), collection.workspaceId, collection.id, source, records.map((r) => r.externalId)],
+        [unknown.map((r) => r.id), collection.workspaceId, collection.id, source, unknown.map((r) => r.externalId)],
       );
+      for (const r of unknown) remember(this.known, knownKey(collection, r.id), true, MAX_KNOWN);
     }
     return records;
   }

@@ -20,3 +20,6 @@ export function externalRecordId(
   // distinct tuples always give distinct names.
   return v5(`${workspaceId}/${collectionId}/${source}/${externalId}`, EXTERNAL_RECORD_NAMESPACE).toLowerCase();
 }
+
+/** Whether `id` could be an external record's: name-based (version 5). Native ids are v7 unless a client chose one. */
+export const mayBeExternalId = (id: string) => id.length === 36 && id[14] === "5";

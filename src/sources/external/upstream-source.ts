@@ -1,6 +1,13 @@
+import pLimit, { type LimitFunction } from "p-limit";
 import { type OutboundClient, OutboundError } from "../../outbound/http-client.ts";
 import { type CompiledMapping, compileMapping, MappingError } from "../mapping/index.ts";
-import type { EndpointConfig, Operation, SourceConfig } from "./config.ts";
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_IDS,
+  type EndpointConfig,
+  type Operation,
+  type SourceConfig,
+} from "./config.ts";
 import { encodeForm } from "./form-body.ts";
 import { stripSecret, UpstreamError, upstreamMessageOf } from "./upstream-error.ts";
 
@@ -23,6 +30,9 @@ interface Answer {
   latencyMs: number;
   secret: string | undefined;
 }
+
+/** What fills an endpoint URL's placeholders; a list (external_ids) is joined by commas. */
+type Values = Record<string, string | string[]>;
 
 const DEFAULT_ID_KEYS = ["id", "_id", "Id", "ID", "uuid", "key"];
 const TOKEN = /\{\{\s*([^}]*?)\s*\}\}/g;
@@ -53,12 +63,42 @@ const addressable = (externalId: string) => externalId !== "" && externalId !== 
  */
 export class UpstreamSource {
   private readonly mapping: CompiledMapping;
+  /** Every request to this source waits its turn here: a burst of reads never opens more than `concurrency`. */
+  private readonly limit: LimitFunction;
 
   constructor(
     private readonly config: SourceConfig,
     private readonly deps: UpstreamDeps,
   ) {
     this.mapping = compileMapping(config.field_mapping);
+    this.limit = pLimit(config.concurrency ?? DEFAULT_CONCURRENCY);
+  }
+
+  /**
+   * The records among `externalIds` that the upstream has (missing ones are absent). With a get_many endpoint,
+   * one request per `max_ids` ids; without, one get per id, all sent at once and bounded by `concurrency`.
+   */
+  async getMany(externalIds: string[]): Promise<ExternalItem[]> {
+    const ids = [...new Set(externalIds)].filter(addressable);
+    const endpoint = this.config.get_many;
+    if (!endpoint || ids.length === 1) {
+      const found = await Promise.all(ids.map((id) => this.get(id)));
+      return found.filter((item): item is ExternalItem => item !== null);
+    }
+    const size = endpoint.max_ids ?? DEFAULT_MAX_IDS;
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += size) chunks.push(ids.slice(i, i + size));
+    const pages = await Promise.all(
+      chunks.map(async (chunk) => {
+        const answer = await this.send("get_many", { external_ids: chunk });
+        // A list-by-ids endpoint answers 404 when it has none of them (some do); that is an empty list.
+        if (answer.status === 404) return [];
+        return this.itemsIn("get_many", this.json("get_many", answer), answer);
+      }),
+    );
+    // Only what was asked for: an upstream that ignores the ids filter must not put other records in the answer.
+    const asked = new Set(ids);
+    return pages.flat().filter((item) => asked.has(item.externalId));
   }
 
   /** null when the upstream has no such record. */
@@ -78,14 +118,9 @@ export class UpstreamSource {
     });
     if (answer.status === 404) throw this.failure("list", "the list endpoint answered 404", answer);
     const body = this.json("list", answer);
-    const records =
-      endpoint.response_path === undefined ? body : this.path("list", body, endpoint.response_path, answer);
-    if (!Array.isArray(records)) throw this.failure("list", this.where(endpoint, "is not a list"), answer);
-    const items = records.map((record, i) => {
-      if (!isObject(record)) throw this.failure("list", `item ${i} of the list is not an object`, answer);
-      return this.item("list", record, answer, i);
-    });
-    return { items, total: endpoint.total_path === undefined ? null : this.total(body, endpoint.total_path, answer) };
+    const items = this.itemsIn("list", body, answer);
+    const total = endpoint.total_path === undefined ? null : this.total(body, endpoint.total_path, answer);
+    return { items, total };
   }
 
   async create(data: Record<string, unknown>): Promise<ExternalItem> {
@@ -125,8 +160,23 @@ export class UpstreamSource {
     return endpoint;
   }
 
-  /** Sends the operation's request; returns a 2xx or 404 answer, throws for anything else. */
-  private async send(op: Operation, values: Record<string, string>, body?: Record<string, unknown>): Promise<Answer> {
+  /** The records of a list answer (list, get_many): the body, or the list at its response_path. */
+  private itemsIn(op: "list" | "get_many", body: unknown, answer: Answer): ExternalItem[] {
+    const endpoint = this.endpoint(op);
+    const records = endpoint.response_path === undefined ? body : this.path(op, body, endpoint.response_path, answer);
+    if (!Array.isArray(records)) throw this.failure(op, this.where(endpoint, "is not a list"), answer);
+    return records.map((record, i) => {
+      if (!isObject(record)) throw this.failure(op, `item ${i} of the list is not an object`, answer);
+      return this.item(op, record, answer, i);
+    });
+  }
+
+  /** Sends the operation's request when `concurrency` allows; returns a 2xx or 404 answer, throws otherwise. */
+  private send(op: Operation, values: Values, body?: Record<string, unknown>): Promise<Answer> {
+    return this.limit(() => this.sendNow(op, values, body));
+  }
+
+  private async sendNow(op: Operation, values: Values, body?: Record<string, unknown>): Promise<Answer> {
     const endpoint = this.endpoint(op);
     const secret = await this.resolveSecret(op);
     const headers: Record<string, string> = { accept: "application/json" };
@@ -181,14 +231,14 @@ export class UpstreamSource {
     return secret;
   }
 
-  /** The endpoint URL with its placeholders filled, each value percent-encoded (never raw). */
-  private url(op: Operation, template: string, values: Record<string, string>): string {
+  /** The endpoint URL with its placeholders filled, each value percent-encoded (never raw); lists joined by ",". */
+  private url(op: Operation, template: string, values: Values): string {
     return template.replace(TOKEN, (_, name: string) => {
       const value = values[name];
       if (value === undefined) {
         throw new UpstreamError("failed", `${op}: the URL uses {{${name}}}, which ${op} does not provide`);
       }
-      return encodeURIComponent(value);
+      return Array.isArray(value) ? value.map(encodeURIComponent).join(",") : encodeURIComponent(value);
     });
   }
 
