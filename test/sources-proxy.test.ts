@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type StripeLike, startStripeLike } from "../examples/stripe-like-upstream.ts";
 import { externalRecordId } from "../src/sources/external/record-id.ts";
 import { backends } from "./support/database.ts";
-import { type FakeStripe, startFakeStripe } from "./support/fake-stripe.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
 
 // Records whose external_source names a source of their collection live upstream; clients use the same operations.
@@ -21,11 +21,11 @@ const schema = {
 
 describe.each(backends())("proxied records on %s", (backend) => {
   let t: TestServer;
-  let stripe: FakeStripe;
+  let stripe: StripeLike;
   const invoices = "/v1/books/records/invoices";
 
   beforeAll(async () => {
-    stripe = await startFakeStripe(SECRET);
+    stripe = await startStripeLike(SECRET);
     t = await startTestServer(backend, { config: { outboundAllow: "127.0.0.1", outboundTimeoutMs: 500 } });
     await t.rest("POST", "/v1/workspaces", { body: { id: "books", name: "Books" } });
     const created = await t.rest("PUT", "/v1/books/collections/invoices", {
@@ -149,6 +149,15 @@ describe.each(backends())("proxied records on %s", (backend) => {
       body: { external_source: "stripe", version: 2, data: { amount: 1 } },
     });
     expect(withVersion.status).toBe(400);
+    const upstream = await t.rest("PUT", invoices, { body: { external_source: "stripe", data: { amount: 3 } } });
+    for (const action of ["archive", "cancel"]) {
+      const flagged = await t.rest("POST", `${invoices}/${upstream.body.id}/${action}`);
+      expect(flagged.status, flagged.text).toBe(400);
+      expect(flagged.body.error.details[0]).toEqual({
+        path: "id",
+        message: expect.stringContaining("source 'stripe'"),
+      });
+    }
   });
 
   it("turns upstream failures into clear errors: 400 with its message, 502, 504, never a hang", async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type StripeLike, startStripeLike } from "../examples/stripe-like-upstream.ts";
 import { externalRecordId } from "../src/sources/external/record-id.ts";
 import { backends } from "./support/database.ts";
-import { type FakeStripe, startFakeStripe } from "./support/fake-stripe.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
 
 // Relationships whose ends live in external sources, and the batching that keeps reading them cheap: a collection
@@ -16,7 +16,7 @@ const customerSchema = {
   additionalProperties: false,
 };
 
-const customerSource = (name: string, upstream: FakeStripe, secret: string, extra: object) => ({
+const customerSource = (name: string, upstream: StripeLike, secret: string, extra: object) => ({
   name,
   auth: { header: "Authorization", value_template: "Bearer {{secret}}", secret },
   field_mapping: { to_external: { name: "name", email: "email", tier: { path: "metadata.tier" } } },
@@ -26,14 +26,14 @@ const customerSource = (name: string, upstream: FakeStripe, secret: string, extr
 
 describe.each(backends())("relationships with external records on %s", (backend) => {
   let t: TestServer;
-  let stripe: FakeStripe;
-  let legacy: FakeStripe;
+  let stripe: StripeLike;
+  let legacy: StripeLike;
   const rel = (body: object) => t.rest("PUT", "/v1/shop/relationships", { body });
   const order = async (total: number) =>
     (await t.rest("PUT", "/v1/shop/records/orders", { body: { data: { total } } })).body.id as string;
 
   /** Adds a customer upstream and returns its Recordgate id, learnt from a read through Recordgate. */
-  async function customer(upstream: FakeStripe, source: string, id: string, name: string): Promise<string> {
+  async function customer(upstream: StripeLike, source: string, id: string, name: string): Promise<string> {
     upstream.customers.set(id, {
       id,
       object: "customer",
@@ -52,15 +52,15 @@ describe.each(backends())("relationships with external records on %s", (backend)
   }
 
   beforeAll(async () => {
-    stripe = await startFakeStripe(STRIPE_SECRET);
-    legacy = await startFakeStripe(LEGACY_SECRET);
+    stripe = await startStripeLike(STRIPE_SECRET);
+    legacy = await startStripeLike(LEGACY_SECRET);
     t = await startTestServer(backend, { config: { outboundAllow: "127.0.0.1", outboundTimeoutMs: 1000 } });
     await t.rest("POST", "/v1/workspaces", { body: { id: "shop", name: "Shop" } });
     const orders = await t.rest("PUT", "/v1/shop/collections/orders", {
       body: { json_schema: { type: "object", properties: { total: { type: "number" } } } },
     });
     expect(orders.status, orders.text).toBe(201);
-    const update = (upstream: FakeStripe) => ({ url: `${upstream.url}/v1/customers/{{external_id}}`, body: "form" });
+    const update = (upstream: StripeLike) => ({ url: `${upstream.url}/v1/customers/{{external_id}}`, body: "form" });
     const customers = await t.rest("PUT", "/v1/shop/collections/customers", {
       body: {
         json_schema: customerSchema,

@@ -276,6 +276,14 @@ export async function flagRecord(
     ? await ctx.records.setFlag(refById(workspaceId, collectionId), id.toLowerCase(), flag)
     : ({ ok: false, reason: "missing" } as const);
   if (outcome.ok) return outcome.record;
-  if (outcome.reason === "missing") await requireCollection(ctx, workspaceId, collectionId);
+  if (outcome.reason === "missing") {
+    const collection = await requireCollection(ctx, workspaceId, collectionId);
+    const located = await locateExternal(ctx, collection, id);
+    if (located) {
+      throw validationError(`Records of source '${located.source}' cannot be ${flag}`, [
+        { path: "id", message: `is a record of source '${located.source}', which has no ${flag} state` },
+      ]);
+    }
+  }
   throw refusalError(outcome.reason, id);
 }

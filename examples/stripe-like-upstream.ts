@@ -1,10 +1,14 @@
+// A small Stripe-like upstream for trying external sources (docs/sources.md, "Worked example"), and the upstream the
+// tests run against:
+//
+//   npm run example:upstream      # http://127.0.0.1:4010, API key sk_test_example (STRIPE_LIKE_PORT, STRIPE_LIKE_KEY)
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { pathToFileURL } from "node:url";
 
 /**
- * A small Stripe-like upstream on a loopback port: invoices with nested objects and enums, form-encoded writes,
- * bearer auth, list pages with a total, customers readable one by one or by ids (`GET /v1/customers?ids=a,b`), and
- * switches for the failures a gateway must survive.
+ * Invoices with nested objects and enums, form-encoded writes, bearer auth, list pages with a total, customers
+ * readable one by one or by ids (`GET /v1/customers?ids=a,b`), and switches for the failures a gateway must survive.
  */
 export interface Invoice {
   id: string;
@@ -24,7 +28,7 @@ export interface Customer {
   metadata: { tier: string };
 }
 
-export interface FakeStripe {
+export interface StripeLike {
   url: string;
   invoices: Map<string, Invoice>;
   customers: Map<string, Customer>;
@@ -67,14 +71,14 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-export async function startFakeStripe(initialSecret: string): Promise<FakeStripe> {
+export async function startStripeLike(initialSecret: string, port = 0): Promise<StripeLike> {
   let secret = initialSecret;
   let delayMs = 0;
   let inFlight = 0;
   let maxInFlight = 0;
   const customers = new Map<string, Customer>();
   const invoices = new Map<string, Invoice>();
-  const requests: FakeStripe["requests"] = [];
+  const requests: StripeLike["requests"] = [];
   let failure: "500" | "hang" | "bad-json" | undefined;
   let next = 1;
 
@@ -108,9 +112,15 @@ export async function startFakeStripe(initialSecret: string): Promise<FakeStripe
     }
     const customer = /^\/v1\/customers(?:\/([^/]+))?$/.exec(url.pathname);
     if (customer && req.method === "GET") {
-      if (customer[1] === undefined) {
+      if (customer[1] === undefined && url.searchParams.has("ids")) {
         const ids = (url.searchParams.get("ids") ?? "").split(",").filter(Boolean);
         return send(200, { object: "list", data: ids.flatMap((id) => customers.get(id) ?? []) });
+      }
+      if (customer[1] === undefined) {
+        const limit = Number(url.searchParams.get("limit") ?? 10);
+        const offset = Number(url.searchParams.get("offset") ?? 0);
+        const all = [...customers.values()];
+        return send(200, { object: "list", data: all.slice(offset, offset + limit), total_count: all.length });
       }
       const found = customers.get(decodeURIComponent(customer[1]));
       return found ? send(200, found) : send(404, { error: { message: `No such customer: '${customer[1]}'` } });
@@ -162,7 +172,10 @@ export async function startFakeStripe(initialSecret: string): Promise<FakeStripe
     }
     send(405, { error: { message: "method not allowed" } });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", resolve);
+  });
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     invoices,
@@ -189,4 +202,25 @@ export async function startFakeStripe(initialSecret: string): Promise<FakeStripe
         server.close(() => resolve());
       }),
   };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const key = process.env.STRIPE_LIKE_KEY ?? "sk_test_example";
+  const upstream = await startStripeLike(key, Number(process.env.STRIPE_LIKE_PORT ?? 4010));
+  for (const [id, name, tier] of [
+    ["cus_globex", "Globex", "gold"],
+    ["cus_initech", "Initech", "silver"],
+  ] as const) {
+    upstream.customers.set(id, {
+      id,
+      object: "customer",
+      name,
+      email: `billing@${name.toLowerCase()}.test`,
+      metadata: { tier },
+    });
+  }
+  console.log(`Stripe-like upstream on ${upstream.url} (API key ${key}); Ctrl-C stops it`);
+  const stop = () => void upstream.close().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
 }
