@@ -11,9 +11,10 @@ import { OutboundClient } from "./outbound/http-client.ts";
 import { CollectionCache } from "./resolvers/collection-cache.ts";
 import type { Services } from "./resolvers/context.ts";
 import { SchemaRegistry } from "./resolvers/schema-registry.ts";
-import { ExternalRecords } from "./sources/external/external-records.ts";
+import { ExternalRecordSource } from "./sources/external/external-source.ts";
 import { NativeRecordSource } from "./sources/native.ts";
 import { RelationshipStore } from "./sources/relationships.ts";
+import { RoutingRecordSource } from "./sources/routing-source.ts";
 import { generateKey, parseKey, type VaultKey } from "./vault/crypto.ts";
 import { Vault } from "./vault/vault.ts";
 
@@ -113,17 +114,22 @@ export async function startServer(
     retries: 2,
   });
 
+  const native = new NativeRecordSource(db.sql, { concurrentIndexBuilds: db.backend === "postgres" });
+  const external = new ExternalRecordSource(db.sql, outbound, vault, ({ workspaceId, collectionId }) =>
+    collections.read(workspaceId, collectionId, () =>
+      db.prisma.collection.findUnique({ where: { workspaceId_id: { workspaceId, id: collectionId } } }),
+    ),
+  );
   const services: Services = {
     prisma: db.prisma,
     schemas: new SchemaRegistry(),
     collections,
-    records: new NativeRecordSource(db.sql, { concurrentIndexBuilds: db.backend === "postgres" }),
+    records: new RoutingRecordSource(native, external),
     relationships: new RelationshipStore(db.sql),
     vault,
     rateLimits,
     limits: { maxRecordBytes: config.maxBodyBytes },
     outboundPolicy,
-    external: new ExternalRecords(db.sql, outbound, vault),
   };
   const app = buildApp({
     services,

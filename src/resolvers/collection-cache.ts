@@ -47,6 +47,16 @@ export class CollectionCache {
     return hit.collection;
   }
 
+  /** The cached definition, else `load`'s (cached when found). */
+  async read(workspaceId: string, id: string, load: () => Promise<Collection | null>): Promise<Collection | null> {
+    const cached = this.get(workspaceId, id);
+    if (cached) return cached;
+    const snapshot = this.snapshot();
+    const loaded = await load();
+    if (loaded) this.set(loaded, snapshot);
+    return loaded;
+  }
+
   /** Take before reading a collection from the database; `set` ignores the read if anything changed since. */
   snapshot(): number {
     return this.generation;

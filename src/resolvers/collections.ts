@@ -27,16 +27,12 @@ export interface UpsertCollectionInput {
 
 /** Resolves a collection for another operation; the 404 says whether the workspace or the collection is missing. */
 export async function requireCollection(ctx: Context, workspaceId: string, id: string): Promise<Collection> {
-  const cached = ctx.collections.get(workspaceId, id);
-  if (cached) return cached;
-  const snapshot = ctx.collections.snapshot();
   const collection = SLUG.test(id)
-    ? await ctx.prisma.collection.findUnique({ where: { workspaceId_id: { workspaceId, id } } })
+    ? await ctx.collections.read(workspaceId, id, () =>
+        ctx.prisma.collection.findUnique({ where: { workspaceId_id: { workspaceId, id } } }),
+      )
     : null;
-  if (collection) {
-    ctx.collections.set(collection, snapshot);
-    return collection;
-  }
+  if (collection) return collection;
   await requireWorkspace(ctx, workspaceId);
   throw notFound(`Collection '${id}' not found in workspace '${workspaceId}'`);
 }

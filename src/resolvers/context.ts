@@ -7,11 +7,11 @@ import type { Principal } from "../auth/authenticate.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { RateLimitDecision, WorkspaceLimits } from "../limits/workspace-limits.ts";
 import type { AddressPolicy } from "../outbound/address-policy.ts";
-import type { ExternalRecords } from "../sources/external/external-records.ts";
 import type { RecordSource } from "../sources/record-source.ts";
 import type { RelationshipStore } from "../sources/relationships.ts";
 import type { Vault } from "../vault/vault.ts";
 import type { CollectionCache } from "./collection-cache.ts";
+import { withUpstreamFailures } from "./external.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
 import type { SchemaRegistry } from "./schema-registry.ts";
 
@@ -20,13 +20,12 @@ export interface Services {
   prisma: PrismaClient;
   schemas: SchemaRegistry;
   collections: CollectionCache;
+  /** Where records live: native storage and collections' external sources (RoutingRecordSource). */
   records: RecordSource;
   relationships: RelationshipStore;
   vault: Vault;
   rateLimits: WorkspaceLimits;
   limits: { maxRecordBytes: number };
-  /** Records that live in collections' external sources. */
-  external: ExternalRecords;
   /** What outbound requests (sources, triggers) may reach: checked when a source is saved, and on every connect. */
   outboundPolicy: AddressPolicy;
 }
@@ -49,13 +48,16 @@ export function createContext(
   request: { principal: Principal; requestId: string; log: Log; header?: (name: string, value: string) => void },
 ): Context {
   let loaders: Loaders | undefined;
+  // A source's failure becomes the client's error here, once for every resolver and loader of this request.
+  const records = withUpstreamFailures(services.records, request.log);
   return {
     ...services,
+    records,
     ...request,
     header: request.header ?? (() => {}),
     metered: new Map(),
     get loaders() {
-      loaders ??= createLoaders({ ...services, log: request.log });
+      loaders ??= createLoaders({ ...services, records });
       return loaders;
     },
   };

@@ -1,6 +1,5 @@
 import DataLoader from "dataloader";
 import type { Collection, PrismaClient, Workspace } from "../generated/prisma/client.ts";
-import type { ExternalRecords } from "../sources/external/external-records.ts";
 import type { RecordRow, RecordSource } from "../sources/record-source.ts";
 import {
   type Edge,
@@ -11,8 +10,6 @@ import {
   type TraversalQuery,
 } from "../sources/relationships.ts";
 import type { CollectionCache } from "./collection-cache.ts";
-import type { Log } from "./context.ts";
-import { hasSources, upstreamFailure } from "./external.ts";
 
 export interface RecordKey {
   workspaceId: string;
@@ -60,9 +57,7 @@ export interface LoaderSources {
   prisma: PrismaClient;
   records: RecordSource;
   relationships: RelationshipStore;
-  external: ExternalRecords;
   collections: CollectionCache;
-  log: Log;
 }
 
 export function createLoaders(sources: LoaderSources): Loaders {
@@ -89,28 +84,6 @@ export function createLoaders(sources: LoaderSources): Loaders {
     { cacheKeyFn: (k) => `${k.workspaceId}/${k.id}` },
   );
 
-  /**
-   * Records of one collection not stored here, from its sources: one statement finds which were seen where, then one
-   * batched read per source (UpstreamSource.getMany), each distinct record asked for once.
-   */
-  async function fromSources(ref: CollectionKey, ids: string[]): Promise<RecordRow[]> {
-    const definition = await collection.load(ref);
-    if (!definition || !hasSources(definition)) return [];
-    const bySource = new Map<string, string[]>();
-    for (const located of (await sources.external.locateMany(ref.workspaceId, ids)).values()) {
-      if (located.collectionId !== ref.id) continue;
-      bySource.set(located.source, [...(bySource.get(located.source) ?? []), located.externalId]);
-    }
-    const pages = await Promise.all(
-      [...bySource].map(([source, externalIds]) =>
-        sources.external
-          .getMany(definition, source, externalIds)
-          .catch((error: unknown) => upstreamFailure(sources, error, source)),
-      ),
-    );
-    return pages.flat();
-  }
-
   const record = new DataLoader<RecordKey, RecordRow | null, string>(
     async (keys) => {
       const results: Array<RecordRow | null> = keys.map(() => null);
@@ -118,12 +91,8 @@ export function createLoaders(sources: LoaderSources): Loaders {
       await Promise.all(
         [...groups.values()].map(async ({ group, indexes }) => {
           const ids = [...new Set(indexes.map((i) => (keys[i] as RecordKey).id))];
+          // Native and external records alike: a source's records are read in one batch per source.
           const found = new Map((await sources.records.getMany(group, ids)).map((r) => [r.id, r]));
-          const missing = ids.filter((id) => !found.has(id));
-          if (missing.length > 0) {
-            const ref = { workspaceId: group.workspaceId, id: group.collectionId };
-            for (const r of await fromSources(ref, missing)) found.set(r.id, r);
-          }
           for (const i of indexes) results[i] = found.get((keys[i] as RecordKey).id) ?? null;
         }),
       );

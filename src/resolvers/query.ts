@@ -4,7 +4,7 @@ import type { RecordRow } from "../sources/record-source.ts";
 import { authorize } from "./authorize.ts";
 import { requireCollection } from "./collections.ts";
 import type { Context } from "./context.ts";
-import { isProxied, upstreamFailure } from "./external.ts";
+import { isProxied } from "./external.ts";
 import { type Page, type PageInput, parsePage } from "./page.ts";
 import { type AggregateInput, parseAggregate } from "./query/aggregate.ts";
 import { decodeCursor, encodeCursor } from "./query/cursor.ts";
@@ -100,9 +100,8 @@ async function listExternal(
       ...unsupported.map((key) => ({ path: key, message: `is not supported for source '${source}'` })),
     ]);
   }
-  const result = await ctx.external
-    .list(collection, source, page)
-    .catch((error: unknown) => upstreamFailure(ctx, error, source));
+  const ref = { workspaceId: collection.workspaceId, collectionId: collection.id };
+  const result = await ctx.records.query(ref, { sort: [], total: "exact", ...page, source });
   return { items: result.items, total: result.total, totalEstimated: false, ...page, nextCursor: null };
 }
 

@@ -12,7 +12,7 @@ import type { CollectionRef, RecordRow, WriteRefusal } from "../sources/record-s
 import { authorize } from "./authorize.ts";
 import { requireCollection } from "./collections.ts";
 import type { Context } from "./context.ts";
-import { hasSources, isProxied, mappedFields, upstreamFailure } from "./external.ts";
+import { isProxied, mappedFields } from "./external.ts";
 import { isRecordId } from "./identifiers.ts";
 import { toDetails } from "./schema-registry.ts";
 
@@ -101,24 +101,11 @@ function checkUpsertFields(input: UpsertRecordInput): ErrorDetail[] {
   return details;
 }
 
-/** A record not stored here may be one of the collection's sources' records, seen before under this id. */
-function locateExternal(ctx: Context, collection: Collection, id: string) {
-  if (!isRecordId(id) || !hasSources(collection)) return Promise.resolve(undefined);
-  return ctx.external.locate(collection, id.toLowerCase());
-}
-
 export async function getRecord(ctx: Context, workspaceId: string, collectionId: string, id: string) {
   await authorize(ctx, "read", "records", workspaceId, collectionId);
   const record = isRecordId(id) ? await ctx.records.get(refById(workspaceId, collectionId), id.toLowerCase()) : null;
   if (record) return record;
-  const collection = await requireCollection(ctx, workspaceId, collectionId);
-  const located = await locateExternal(ctx, collection, id);
-  if (located) {
-    const external = await ctx.external
-      .get(collection, located.source, located.externalId)
-      .catch((error: unknown) => upstreamFailure(ctx, error, located.source));
-    if (external) return external;
-  }
+  await requireCollection(ctx, workspaceId, collectionId);
   throw notFound(`Record '${id}' not found in collection '${collectionId}'`);
 }
 
@@ -137,14 +124,15 @@ export async function upsertRecord(
   if (details.length) throw validationError("Invalid record", details);
   const collection = await requireCollection(ctx, workspaceId, collectionId);
   const data = validateData(ctx, collection, input.data);
-  if (isProxied(collection, input.externalSource)) return upsertExternal(ctx, collection, input, data);
+  const ref = refById(workspaceId, collectionId);
+  if (isProxied(collection, input.externalSource)) return upsertExternal(ctx, ref, input, data);
   // Only a source creates records without an external id; stored records are identified by both.
   if (input.externalSource != null && input.externalId == null) {
     throw validationError("Invalid record", [{ path: "external_source", message: "requires external_id" }]);
   }
   const id = input.id != null ? input.id.toLowerCase() : undefined;
   const outcome = await ctx.records
-    .upsert(refById(workspaceId, collectionId), {
+    .upsert(ref, {
       id,
       externalId: input.externalId ?? undefined,
       externalSource: input.externalSource ?? undefined,
@@ -174,42 +162,30 @@ export async function upsertRecord(
 /** An upsert whose external_source names a source: the record is written upstream, not here. */
 async function upsertExternal(
   ctx: Context,
-  collection: Collection,
+  ref: CollectionRef,
   input: UpsertRecordInput,
   data: object,
 ): Promise<{ record: RecordRow; created: boolean }> {
-  const source = input.externalSource as string;
   const details: ErrorDetail[] = [];
   if (input.id != null)
     details.push({ path: "id", message: "is derived from the external identity for source records" });
   if (input.version != null) details.push({ path: "version", message: "is not supported for source records" });
   if (details.length) throw validationError("Invalid record", details);
-  return ctx.external
-    .upsert(collection, source, { externalId: input.externalId ?? undefined, data: data as Record<string, unknown> })
-    .catch((error: unknown) => upstreamFailure(ctx, error, source));
+  const source = input.externalSource as string;
+  const outcome = await ctx.records.upsert(ref, { externalId: input.externalId ?? undefined, source, data });
+  if (!outcome.ok) throw refusalError(outcome.reason, String(input.externalId));
+  return outcome;
 }
 
 /**
- * A patch of a source's record: merged into the fields the source maps (what it read beyond them passes through the
- * mapping and is not the record's to write back), validated, and written with the source's update.
+ * What a patch merges into: the stored data, or for a source's record only the fields its mapping names (the rest
+ * it read passes through the mapping and is not the record's to write back).
  */
-async function patchExternal(
-  ctx: Context,
-  collection: Collection,
-  current: RecordRow,
-  patch: Record<string, unknown>,
-): Promise<RecordRow> {
-  const source = current.externalSource as string;
-  const mapped = mappedFields(collection, source);
-  const base = Object.fromEntries(Object.entries(current.data as object).filter(([key]) => mapped.has(key)));
-  const merged = validateData(ctx, collection, { ...base, ...patch });
-  const written = await ctx.external
-    .upsert(collection, source, {
-      externalId: current.externalId ?? undefined,
-      data: merged as Record<string, unknown>,
-    })
-    .catch((error: unknown) => upstreamFailure(ctx, error, source));
-  return written.record;
+function patchBase(collection: Collection, current: RecordRow): object {
+  const data = current.data as object;
+  if (!isProxied(collection, current.externalSource)) return data;
+  const mapped = mappedFields(collection, current.externalSource);
+  return Object.fromEntries(Object.entries(data).filter(([key]) => mapped.has(key)));
 }
 
 /** Top-level merge: keys in `data` replace the stored ones; the merged record must still match the schema. */
@@ -233,8 +209,7 @@ export async function patchRecord(
     const current = await getRecord(ctx, workspaceId, collectionId, id);
     if (current.cancelled) throw refusalError("cancelled", current.id);
     if (input.version != null && current.version !== input.version) throw refusalError("stale", id, input.version);
-    if (isProxied(collection, current.externalSource)) return patchExternal(ctx, collection, current, input.data);
-    const merged = validateData(ctx, collection, { ...(current.data as object), ...input.data });
+    const merged = validateData(ctx, collection, { ...patchBase(collection, current), ...input.data });
     // Compare-and-set on the version we merged from: a concurrent write makes this miss, and we merge again.
     const outcome = await ctx.records.replaceData(ref, current.id, merged, current.version);
     if (outcome.ok) return outcome.record;
@@ -250,16 +225,6 @@ export async function deleteRecord(ctx: Context, workspaceId: string, collection
     ? await ctx.records.softDelete(refById(workspaceId, collectionId), id.toLowerCase())
     : ({ ok: false, reason: "missing" } as const);
   if (outcome.ok) return;
-  if (outcome.reason === "missing") {
-    const collection = await requireCollection(ctx, workspaceId, collectionId);
-    const located = await locateExternal(ctx, collection, id);
-    if (located) {
-      const deleted = await ctx.external
-        .delete(collection, located.source, located.externalId)
-        .catch((error: unknown) => upstreamFailure(ctx, error, located.source));
-      if (deleted) return;
-    }
-  }
   throw refusalError(outcome.reason, id);
 }
 
@@ -276,14 +241,6 @@ export async function flagRecord(
     ? await ctx.records.setFlag(refById(workspaceId, collectionId), id.toLowerCase(), flag)
     : ({ ok: false, reason: "missing" } as const);
   if (outcome.ok) return outcome.record;
-  if (outcome.reason === "missing") {
-    const collection = await requireCollection(ctx, workspaceId, collectionId);
-    const located = await locateExternal(ctx, collection, id);
-    if (located) {
-      throw validationError(`Records of source '${located.source}' cannot be ${flag}`, [
-        { path: "id", message: `is a record of source '${located.source}', which has no ${flag} state` },
-      ]);
-    }
-  }
+  if (outcome.reason === "missing") await requireCollection(ctx, workspaceId, collectionId);
   throw refusalError(outcome.reason, id);
 }

@@ -18,6 +18,8 @@ export interface UpsertCommand {
   id?: string;
   externalId?: string;
   externalSource?: string;
+  /** Set when `externalSource` is one of the collection's sources: the record is written there, not stored. */
+  source?: string;
   data: object;
   /** Optimistic concurrency: only update when the stored version equals this. */
   expectedVersion?: number;
@@ -45,7 +47,8 @@ export type DeleteOutcome = { ok: true } | { ok: false; reason: WriteRefusal | "
 
 /**
  * Where records live. Resolvers decide permissions, validation and errors, then call a source, so native storage
- * and (later) external REST APIs answer the same operations.
+ * (NativeRecordSource) and external REST APIs (ExternalRecordSource) answer the same operations;
+ * RoutingRecordSource sends each call to the one that holds the record.
  */
 export interface RecordSource {
   get(ref: CollectionRef, id: string): Promise<RecordRow | null>;

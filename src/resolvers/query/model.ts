@@ -73,6 +73,8 @@ export interface RecordQuery {
   /** Keyset cursor: sort-key values of the last row of the previous page. */
   after?: unknown[];
   total: TotalMode;
+  /** One of the collection's external sources: its records are listed upstream (limit and offset only). */
+  source?: string;
 }
 
 export type AggregateFn = "count" | "sum" | "avg" | "min" | "max";

@@ -87,3 +87,17 @@ export function upstreamMessageOf(text: string, secret: string | undefined): str
   if (!clean) return undefined;
   return clean.length > MAX_UPSTREAM_MESSAGE ? `${clean.slice(0, MAX_UPSTREAM_MESSAGE - 1)}…` : clean;
 }
+
+/**
+ * Whatever an operation against a collection's source threw (an UpstreamError, or a MappingError of the data), with
+ * the source's name: `src/resolvers/external.ts` decides what it means for the client.
+ */
+export class SourceFailure extends Error {
+  constructor(
+    readonly source: string,
+    override readonly cause: unknown,
+  ) {
+    super(`source '${source}': ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "SourceFailure";
+  }
+}
