@@ -185,6 +185,37 @@ describe.each(backends())("proxied records on %s", (backend) => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it("refuses to reach loopback, private and metadata addresses the allow-list does not name", async () => {
+    for (const [name, host] of [
+      ["loopback", "127.0.0.2"],
+      ["private", "10.1.2.3"],
+      ["metadata", "169.254.169.254"],
+    ]) {
+      const saved = await t.rest("PUT", `/v1/books/collections/ssrf_${name}`, {
+        body: {
+          json_schema: { type: "object" },
+          sources: [
+            {
+              name: "internal",
+              get: { url: `https://${host}/v1/x/{{external_id}}` },
+              create: { url: `https://${host}/v1/x` },
+            },
+          ],
+        },
+      });
+      expect(saved.status, saved.text).toBe(201);
+      const started = Date.now();
+      const sent = await t.rest("PUT", `/v1/books/records/ssrf_${name}`, {
+        body: { external_source: "internal", data: {} },
+      });
+      expect(sent.status, sent.text).toBe(502);
+      expect(sent.body.error.code).toBe("UPSTREAM_ERROR");
+      expect(sent.body.error.details[0].message).toBe(`create: ${host} is not an address outbound requests may reach`);
+      // Refused before connecting: no timeout was waited for.
+      expect(Date.now() - started).toBeLessThan(400);
+    }
+  });
+
   it("never shows the source's secret in a response or a log line", async () => {
     const texts = [
       (await t.rest("GET", "/v1/books/collections/invoices")).text,

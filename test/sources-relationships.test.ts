@@ -69,7 +69,15 @@ describe.each(backends())("relationships with external records on %s", (backend)
             get_many: { url: `${stripe.url}/v1/customers?ids={{external_ids}}`, response_path: "data", max_ids: 20 },
             update: update(stripe),
           }),
-          customerSource("legacy", legacy, LEGACY_SECRET, { concurrency: 2, update: update(legacy) }),
+          customerSource("legacy", legacy, LEGACY_SECRET, {
+            concurrency: 2,
+            update: update(legacy),
+            list: {
+              url: `${legacy.url}/v1/customers?limit={{query.limit}}&offset={{query.offset}}`,
+              response_path: "data",
+              total_path: "total_count",
+            },
+          }),
         ],
       },
     });
@@ -213,6 +221,45 @@ describe.each(backends())("relationships with external records on %s", (backend)
     const failed = await t.rest("GET", `/v1/shop/records/orders/${orderId}/relationships?include=record`);
     expect(failed.status).toBe(502);
     expect(failed.body.error.code).toBe("UPSTREAM_ERROR");
+  });
+
+  it("writes, patches, lists and reads records of both sources through GraphQL, beside native ones", async () => {
+    await customer(stripe, "stripe", "cus_gql_s", "Stark");
+    await customer(legacy, "legacy", "cus_gql_l", "Wayne");
+    const upsert = `mutation($source: String!, $id: String!, $data: JSON!) {
+      upsertRecord(workspace: "shop", collection: "customers",
+                   input: { externalSource: $source, externalId: $id, data: $data }) {
+        created record { id externalSource externalId data } } }`;
+    for (const [source, id, upstream] of [
+      ["stripe", "cus_gql_s", stripe],
+      ["legacy", "cus_gql_l", legacy],
+    ] as const) {
+      const written = await t.gql(upsert, { source, id, data: { name: `${id} renamed`, tier: "silver" } });
+      expect(written.body.errors).toBeUndefined();
+      const { record } = written.body.data.upsertRecord;
+      expect(record).toMatchObject({ id: externalRecordId("shop", "customers", source, id), externalSource: source });
+      expect(upstream.customers.get(id)).toMatchObject({ name: `${id} renamed`, metadata: { tier: "silver" } });
+
+      const patched = await t.gql(
+        `mutation($id: ID!) { patchRecord(workspace: "shop", collection: "customers", id: $id, data: { tier: "gold" }) {
+          data } }`,
+        { id: record.id },
+      );
+      expect(patched.body.errors).toBeUndefined();
+      expect(patched.body.data.patchRecord.data).toMatchObject({ name: `${id} renamed`, tier: "gold" });
+      expect(upstream.customers.get(id)?.metadata.tier).toBe("gold");
+    }
+
+    const listed = await t.gql(
+      `{ legacy: records(workspace: "shop", collection: "customers", externalSource: "legacy", limit: 100) {
+           total nodes { externalId data } }
+         stored: records(workspace: "shop", collection: "customers") { total } }`,
+    );
+    expect(listed.body.errors).toBeUndefined();
+    expect(listed.body.data.legacy.total).toBe(legacy.customers.size);
+    expect(listed.body.data.legacy.nodes.map((n: { externalId: string }) => n.externalId)).toContain("cus_gql_l");
+    // None of them is stored here.
+    expect(listed.body.data.stored.total).toBe(0);
   });
 
   it("uses a rotated source secret from the next request on", async () => {
