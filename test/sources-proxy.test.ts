@@ -114,6 +114,15 @@ describe.each(backends())("proxied records on %s", (backend) => {
     });
     const stored = await t.rest("GET", invoices);
     expect(stored.body.data.map((r: { id: string }) => r.id)).toEqual([native.body.id]);
+    // A client may give a stored record a name-based id like a source record's: it is found all the same.
+    const nameBased = "8f14e45f-ceea-5e7a-9f1b-2e0f8a2b4c11";
+    expect(
+      (await t.rest("PUT", invoices, { body: { id: nameBased, data: { amount: 6, status: "draft" } } })).status,
+    ).toBe(201);
+    const byNameBased = await t.rest("GET", `${invoices}/${nameBased}`);
+    expect(byNameBased.status).toBe(200);
+    expect(byNameBased.body).toMatchObject({ id: nameBased, external_source: null, data: { amount: 6 } });
+    await t.rest("DELETE", `${invoices}/${nameBased}`);
     // An external_source that is not a source of the collection filters the stored records.
     const imported = await t.rest("PUT", invoices, {
       body: { external_source: "hubspot", external_id: "h-1", data: { amount: 9, status: "open" } },

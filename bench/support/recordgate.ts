@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Pool as HttpPool } from "undici";
-import { loadConfig } from "../../src/config.ts";
+import { type Config, loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
 import { startServer } from "../../src/server.ts";
 import { createBenchDatabase } from "./database.ts";
@@ -13,9 +13,22 @@ import type { Closer } from "./lifecycle.ts";
 /** Index builds at a million rows take a while; anything beyond this is a hang, not a slow build. */
 const REQUEST_TIMEOUT_MS = 30 * 60_000;
 
-export async function startRecordgate(databaseUrl: string, token: string): Promise<{ url: string; closers: Closer[] }> {
+/** `overrides` replaces any of the config's defaults, e.g. `outboundAllow` for an upstream on loopback. */
+export async function startRecordgate(
+  databaseUrl: string,
+  token: string,
+  overrides: Partial<Config> = {},
+): Promise<{ url: string; closers: Closer[] }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "recordgate-bench-"));
-  const config = { ...loadConfig({}), host: "127.0.0.1", port: 0, adminToken: token, dataDir, logLevel: "warn" };
+  const config = {
+    ...loadConfig({}),
+    host: "127.0.0.1",
+    port: 0,
+    adminToken: token,
+    dataDir,
+    logLevel: "warn",
+    ...overrides,
+  };
   const server = await startServer(config, createLogger(config.logLevel), { url: databaseUrl });
   return {
     url: server.url,
@@ -67,13 +80,14 @@ export class RestClient {
 
 /**
  * What every benchmark starts from: a fresh database, Recordgate on it with a random admin token, and a client for
- * its API; each is registered in `closers`, so an interrupted run still cleans up.
+ * its API (config `overrides` as for startRecordgate); each is registered in `closers`, so an interrupted run still
+ * cleans up.
  */
-export async function startBenchStack(adminUrl: string, closers: Closer[]) {
+export async function startBenchStack(adminUrl: string, closers: Closer[], overrides: Partial<Config> = {}) {
   const token = `bench_${randomBytes(16).toString("hex")}`;
   const db = await createBenchDatabase(adminUrl);
   closers.push({ what: "bench database", close: db.close });
-  const recordgate = await startRecordgate(db.url, token);
+  const recordgate = await startRecordgate(db.url, token, overrides);
   closers.push(...recordgate.closers);
   const rest = new RestClient(recordgate.url, token);
   closers.push({ what: "HTTP client", close: () => rest.close() });

@@ -40,8 +40,10 @@ export type Definitions = (ref: CollectionRef) => Promise<Collection | null>;
 /** Collections whose compiled sources are kept; beyond it the least recently compiled is dropped. */
 const MAX_COMPILED = 1000;
 /**
- * Ids this instance knows are in external_records, so reading them again writes nothing. Keyed with the collection's
- * creation time: deleting a collection drops its rows, and a collection created again under its id must write them.
+ * Where ids this instance knows to be in external_records live, so locating them again reads nothing and presenting
+ * them again writes nothing. Keyed with the collection's creation time: deleting a collection drops its rows, and a
+ * collection created again under its id must write them. An id another instance forgot (a delete there) is still
+ * located here; its source then answers 404, which is what the read would have answered anyway.
  */
 const MAX_KNOWN = 100_000;
 const knownKey = (collection: Collection, id: string) => `${id}@${collection.createdAt.getTime()}`;
@@ -68,7 +70,7 @@ const hasSources = (collection: Collection | null): collection is Collection =>
  */
 export class ExternalRecordSource implements RecordSource {
   private readonly compiled = new Map<string, Compiled>();
-  private readonly known = new Map<string, true>();
+  private readonly known = new Map<string, Located>();
 
   constructor(
     private readonly db: SqlSession,
@@ -90,7 +92,7 @@ export class ExternalRecordSource implements RecordSource {
     const collection = await this.definitions(ref);
     if (!hasSources(collection)) return [];
     const bySource = new Map<string, string[]>();
-    for (const { source, externalId } of (await this.locate(ref, ids)).values()) {
+    for (const { source, externalId } of (await this.locate(collection, ids)).values()) {
       bySource.set(source, [...(bySource.get(source) ?? []), externalId]);
     }
     const pages = await Promise.all(
@@ -219,14 +221,27 @@ export class ExternalRecordSource implements RecordSource {
     }
   }
 
-  /** Where each of `ids` was seen in this collection (one indexed statement; unseen ids are absent). */
-  private async locate(ref: CollectionRef, ids: string[]): Promise<Map<string, Located>> {
+  /** Where each of `ids` was seen in this collection (unseen ids are absent): from memory, else one statement. */
+  private async locate(collection: Collection, ids: string[]): Promise<Map<string, Located>> {
+    const located = new Map<string, Located>();
+    const unknown: string[] = [];
+    for (const id of ids) {
+      const hit = this.known.get(knownKey(collection, id));
+      if (hit) located.set(id, hit);
+      else unknown.push(id);
+    }
+    if (unknown.length === 0) return located;
     const rows = await this.db.query<{ id: string; source: string; external_id: string }>(
       `SELECT id, source, external_id FROM external_records
        WHERE id = ANY($1::uuid[]) AND workspace_id = $2 AND collection_id = $3`,
-      [ids, ref.workspaceId, ref.collectionId],
+      [unknown, collection.workspaceId, collection.id],
     );
-    return new Map(rows.map((r) => [r.id, { source: r.source, externalId: r.external_id }]));
+    for (const row of rows) {
+      const where = { source: row.source, externalId: row.external_id };
+      remember(this.known, knownKey(collection, row.id), where, MAX_KNOWN);
+      located.set(row.id, where);
+    }
+    return located;
   }
 
   private async locateOne(
@@ -235,7 +250,7 @@ export class ExternalRecordSource implements RecordSource {
   ): Promise<{ collection: Collection; located: Located } | null> {
     const collection = await this.definitions(ref);
     if (!hasSources(collection)) return null;
-    const located = (await this.locate(ref, [id])).get(id);
+    const located = (await this.locate(collection, [id])).get(id);
     return located ? { collection, located } : null;
   }
 
@@ -266,7 +281,9 @@ export class ExternalRecordSource implements RecordSource {
          ON CONFLICT (id) DO NOTHING`,
         [unknown.map((r) => r.id), collection.workspaceId, collection.id, source, unknown.map((r) => r.externalId)],
       );
-      for (const r of unknown) remember(this.known, knownKey(collection, r.id), true, MAX_KNOWN);
+      for (const r of unknown) {
+        remember(this.known, knownKey(collection, r.id), { source, externalId: r.externalId as string }, MAX_KNOWN);
+      }
     }
     return records;
   }
