@@ -29,6 +29,16 @@ describe.each(backends())("relationships with external records on %s", (backend)
   let stripe: StripeLike;
   let legacy: StripeLike;
   const rel = (body: object) => t.rest("PUT", "/v1/shop/relationships", { body });
+  /** A `belongs_to` link from a record of `from` (orders by default) to a customer. */
+  const belongsTo = (sourceId: string, customerId: string, extra: object = {}, from = "orders") =>
+    rel({
+      rel_type: "belongs_to",
+      source_collection: from,
+      source_id: sourceId,
+      target_collection: "customers",
+      target_id: customerId,
+      ...extra,
+    });
   const order = async (total: number) =>
     (await t.rest("PUT", "/v1/shop/records/orders", { body: { data: { total } } })).body.id as string;
 
@@ -96,14 +106,7 @@ describe.each(backends())("relationships with external records on %s", (backend)
   it("links a native record to a proxied one and reads the link from both ends, through REST", async () => {
     const orderId = await order(120);
     const customerId = await customer(stripe, "stripe", "cus_rest", "Globex");
-    const link = await rel({
-      rel_type: "belongs_to",
-      source_collection: "orders",
-      source_id: orderId,
-      target_collection: "customers",
-      target_id: customerId,
-      data: { role: "buyer" },
-    });
+    const link = await belongsTo(orderId, customerId, { data: { role: "buyer" } });
     expect(link.status, link.text).toBe(201);
 
     // The upstream is the truth: the linked record shows what it holds now.
@@ -126,30 +129,17 @@ describe.each(backends())("relationships with external records on %s", (backend)
   it("refuses a link to an external record never seen here or gone upstream, and hides links to one that went", async () => {
     const orderId = await order(7);
     const unseen = externalRecordId("shop", "customers", "stripe", "cus_never_seen");
-    const refused = await rel({
-      rel_type: "belongs_to",
-      source_collection: "orders",
-      source_id: orderId,
-      target_collection: "customers",
-      target_id: unseen,
-    });
+    const refused = await belongsTo(orderId, unseen);
     expect(refused.status).toBe(404);
     expect(refused.body.error.details).toEqual([{ path: "target_id", message: expect.stringContaining(unseen) }]);
 
     const customerId = await customer(stripe, "stripe", "cus_leaving", "Initech");
-    const link = {
-      rel_type: "belongs_to",
-      source_collection: "orders",
-      source_id: orderId,
-      target_collection: "customers",
-      target_id: customerId,
-    };
-    expect((await rel(link)).status).toBe(201);
+    expect((await belongsTo(orderId, customerId)).status).toBe(201);
     stripe.customers.delete("cus_leaving");
     const traversal = await t.rest("GET", `/v1/shop/records/orders/${orderId}/relationships?include=record`);
     expect(traversal.status).toBe(200);
     expect(traversal.body.data).toEqual([]);
-    const again = await rel({ ...link, rel_type: "billed_to" });
+    const again = await belongsTo(orderId, customerId, { rel_type: "billed_to" });
     expect(again.status).toBe(404);
     expect(again.body.error.details[0].path).toBe("target_id");
   });
@@ -165,13 +155,7 @@ describe.each(backends())("relationships with external records on %s", (backend)
       const created = await t.rest("PUT", "/v1/shop/records/batch_orders", { body: { data: { n } } });
       const target = n % 2 === 0 ? stripeIds[(n / 2) % 5] : legacyIds[((n - 1) / 2) % 5];
       expected.set(created.body.id, target as string);
-      const linked = await rel({
-        rel_type: "belongs_to",
-        source_collection: "batch_orders",
-        source_id: created.body.id,
-        target_collection: "customers",
-        target_id: target,
-      });
+      const linked = await belongsTo(created.body.id, target as string, {}, "batch_orders");
       expect(linked.status, linked.text).toBe(201);
     }
     const [stripeBefore, legacyBefore] = [stripe.requests.length, legacy.requests.length];
@@ -201,13 +185,7 @@ describe.each(backends())("relationships with external records on %s", (backend)
   it("serves a relationship's external end through GraphQL, and fails whole rather than partial", async () => {
     const orderId = await order(55);
     const customerId = await customer(legacy, "legacy", "cus_gql", "Umbrella");
-    const link = await rel({
-      rel_type: "belongs_to",
-      source_collection: "orders",
-      source_id: orderId,
-      target_collection: "customers",
-      target_id: customerId,
-    });
+    const link = await belongsTo(orderId, customerId);
     const query = `query($id: ID!) { relationship(workspace: "shop", id: $id) {
       source { id data } target { id externalSource externalId data } } }`;
     const read = await t.gql(query, { id: link.body.id });
