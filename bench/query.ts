@@ -19,7 +19,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { isDeepStrictEqual } from "node:util";
 import autocannon from "autocannon";
 import type pg from "pg";
-import { type BenchDatabase, baselineClients, withClient } from "./support/database.ts";
+import { type BenchDatabase, baselineClients, waitUntilIdle, withClient } from "./support/database.ts";
 import { measureHttpFloor, measureLatency, succeeds } from "./support/latency.ts";
 import { type Closer, runMain } from "./support/lifecycle.ts";
 import { explain, type PlanSummary } from "./support/plans.ts";
@@ -547,6 +547,7 @@ async function benchCase(c: QueryCase, index: number, phase: Phase, ctx: PhaseCo
   const mismatch = await compareAnswers(c, ctx.rest, ctx.pool);
   if (mismatch) progress(`  MISMATCH ${mismatch}`);
   const plans = await explainBoth(r, ctx.recorder, ctx.explainClient);
+  await waitUntilIdle(ctx.explainClient);
   const run = await measureLatency(r.call, ctx.recorder, ctx.settings);
   const throughput =
     ctx.settings.durationS > 0
@@ -821,6 +822,7 @@ async function run(settings: Settings, closers: Closer[]): Promise<number> {
   const index = await declareIndex(rest, db.url);
   progress(`  built in ${index.seconds.toFixed(2)} s`);
   results.push(...(await benchPhase("index", cases, ctx)));
+  await waitUntilIdle(explainClient);
   const httpFloor = await measureHttpFloor(rest, settings.iterations);
   const runners = cases.map((c) => runner(c, rest, pool));
   const serverCounts =

@@ -69,3 +69,21 @@ export async function baselineClients(url: string, closers: Closer[]) {
   closers.push({ what: "EXPLAIN client", close: () => explainClient.end() });
   return { pool, explainClient };
 }
+
+/**
+ * Waits until no other statement runs in the client's database. A throughput window ends with requests still
+ * running server-side (a closed loop over second-long queries leaves some behind, and PostgreSQL finishes them after
+ * the client has gone); the next case's latencies must not be measured on a CPU they still occupy.
+ */
+export async function waitUntilIdle(client: pg.Client, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await client.query<{ busy: number }>(
+      `SELECT count(*)::int AS busy FROM pg_stat_activity
+       WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`,
+    );
+    if ((rows[0]?.busy ?? 0) === 0) return;
+    if (Date.now() > deadline) throw new Error(`the bench database stayed busy for ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
