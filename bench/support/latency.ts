@@ -24,7 +24,7 @@ const bySide = <S extends string, T>(sides: readonly S[], value: (side: S) => T)
 
 /**
  * Sequential requests, one side after the other, the order flipping every iteration (A B, B A, …) so a drift in
- * machine conditions falls on both sides alike. The warm-up is 50 iterations or a tenth of the case's time,
+ * machine conditions falls on both sides alike. The warm-up is 1,000 iterations or a tenth of the case's time,
  * whichever ends first. Each call reports whether it succeeded and never throws; the recorder's sides are the
  * sides measured, in that order.
  */
@@ -46,9 +46,11 @@ export async function measureLatency<S extends string>(
       if (keep) samples[side].push(ms);
     }
   };
-  // At least 50: a millisecond request needs more than a handful before V8 has optimised the server's hot paths (in
-  // loops of 1,500 indexed-page requests, the first loop's p50 was about 20 % above the second's).
-  const warmupCount = Math.max(50, Math.round(settings.iterations / 20));
+  // A millisecond request needs many iterations before V8 has optimised the server's hot paths (bench:query at 20k
+  // records, 200 measured pairs: the indexed page measured 1.84-1.99x after 50 warm-up iterations, 1.64-1.67x after
+  // 1,000). Up to 1,000, within a tenth of the case's time: the server is measured warm, as it runs, and slow cases
+  // are not kept warming for minutes.
+  const warmupCount = 1000;
   const warmupDeadline = performance.now() + (settings.caseSeconds * 1000) / 10;
   for (let i = 0; i < warmupCount && (i === 0 || performance.now() < warmupDeadline); i++) await iteration(i, false);
   recorder.reset();
