@@ -238,6 +238,19 @@ describe.each(backends())("relationships with external records on %s", (backend)
     expect(listed.body.data.legacy.nodes.map((n: { externalId: string }) => n.externalId)).toContain("cus_gql_l");
     // None of them is stored here.
     expect(listed.body.data.stored.total).toBe(0);
+    // REST pages a source the same way, and refuses what it cannot push down.
+    const page = await t.rest("POST", "/v1/shop/records/customers/query", {
+      body: { external_source: "legacy", limit: 2, offset: 1 },
+    });
+    expect(page.status, page.text).toBe(200);
+    expect(page.body.data).toHaveLength(2);
+    expect(page.body.meta).toMatchObject({ total: legacy.customers.size, limit: 2, offset: 1 });
+    expect(legacy.requests.at(-1)?.path).toBe("/v1/customers?limit=2&offset=1");
+    const sorted = await t.rest("POST", "/v1/shop/records/customers/query", {
+      body: { external_source: "legacy", sort: [{ field: "data.name", direction: "asc" }] },
+    });
+    expect(sorted.status).toBe(400);
+    expect(sorted.body.error.details).toEqual([{ path: "sort", message: "is not supported for source 'legacy'" }]);
   });
 
   it("uses a rotated source secret from the next request on", async () => {
