@@ -8,6 +8,7 @@ import {
 } from "../errors/app-error.ts";
 import { translateDatabaseError } from "../errors/database-error.ts";
 import type { Collection } from "../generated/prisma/client.ts";
+import { isJsonObject } from "../json-object.ts";
 import type { CollectionRef, RecordRow, WriteRefusal } from "../sources/record-source.ts";
 import { authorize } from "./authorize.ts";
 import { requireCollection } from "./collections.ts";
@@ -60,13 +61,9 @@ function refusalError(reason: WriteRefusal | "archived", id: string, expected?: 
   }
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 /** Checks a record payload against the size cap and the collection's schema. */
 function validateData(ctx: Context, collection: Collection, data: unknown): object {
-  if (!isPlainObject(data)) {
+  if (!isJsonObject(data)) {
     throw validationError("Record data must be a JSON object", [{ path: "data", message: "must be an object" }]);
   }
   const bytes = Buffer.byteLength(JSON.stringify(data));
@@ -197,7 +194,7 @@ export async function patchRecord(
   input: PatchRecordInput,
 ): Promise<RecordRow> {
   await authorize(ctx, "write", "records", workspaceId, collectionId);
-  if (!isPlainObject(input.data)) {
+  if (!isJsonObject(input.data)) {
     throw validationError("Patch data must be a JSON object", [{ path: "data", message: "must be an object" }]);
   }
   if (input.version != null && (!Number.isInteger(input.version) || input.version < 1)) {

@@ -1,7 +1,8 @@
+import { isJsonObject } from "../../json-object.ts";
 import { KEY, parseField } from "./fields.ts";
 import { parseFilter } from "./filter.ts";
 import type { AggregateFn, AggregateQuery, Aggregation, FieldRef } from "./model.ts";
-import { isObject, Problems } from "./problems.ts";
+import { Problems } from "./problems.ts";
 
 const MAX_AGGREGATIONS = 20;
 const MAX_GROUP_BY = 5;
@@ -15,7 +16,7 @@ function parseAggregation(
   aliases: Set<string>,
   problems: Problems,
 ): Aggregation | undefined {
-  if (!isObject(spec)) return problems.add(at, "must be {fn, field?, alias?}");
+  if (!isJsonObject(spec)) return problems.add(at, "must be {fn, field?, alias?}");
   const extra = Object.keys(spec).find((k) => !["fn", "field", "alias"].includes(k));
   if (extra) problems.add(`${at}.${extra}`, "is not part of an aggregation {fn, field, alias}");
   const fn = spec.fn as AggregateFn;

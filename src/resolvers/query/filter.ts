@@ -1,8 +1,9 @@
+import { isJsonObject } from "../../json-object.ts";
 import { isRecordId } from "../identifiers.ts";
 import { parseField } from "./fields.ts";
 import { normaliseInstant } from "./instants.ts";
 import { type Condition, type FieldRef, type Filter, OPS, type Op, type Scalar, type ValueType } from "./model.ts";
-import { isObject, type Problems } from "./problems.ts";
+import type { Problems } from "./problems.ts";
 
 const MAX_FILTER_DEPTH = 10;
 const MAX_CONDITIONS = 100;
@@ -132,7 +133,8 @@ function parseFilterNode(
   budget: FilterBudget,
   problems: Problems,
 ): Filter | undefined {
-  if (!isObject(node)) return problems.add(at, "must be an object: {field, op, value}, {and: [...]} or {or: [...]}");
+  if (!isJsonObject(node))
+    return problems.add(at, "must be an object: {field, op, value}, {and: [...]} or {or: [...]}");
   if (depth > MAX_FILTER_DEPTH) return problems.add(at, `filters nest at most ${MAX_FILTER_DEPTH} levels deep`);
   const keys = Object.keys(node);
   const mongo = keys.find((k) => k.startsWith("$") || k.startsWith("data."));

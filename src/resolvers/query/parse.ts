@@ -1,7 +1,8 @@
+import { isJsonObject } from "../../json-object.ts";
 import { parseField } from "./fields.ts";
 import { parseFilter } from "./filter.ts";
 import type { FieldRef, Filter, SortTerm, TotalMode } from "./model.ts";
-import { isObject, Problems } from "./problems.ts";
+import { Problems } from "./problems.ts";
 
 const MAX_SORT_TERMS = 5;
 const MAX_FIELDS = 50;
@@ -16,7 +17,7 @@ function parseSort(input: unknown, schema: unknown, problems: Problems, path = "
   const sort: SortTerm[] = [];
   terms.forEach((term, i) => {
     const at = Array.isArray(input) ? `${path}[${i}]` : path;
-    if (!isObject(term)) {
+    if (!isJsonObject(term)) {
       problems.add(at, "must be {field, direction}: strings such as 'data.name:asc' are not accepted");
       return;
     }
@@ -86,7 +87,7 @@ export function parseIndexes(input: unknown, schema: unknown): { specs: IndexSpe
   }
   const specs = (input as unknown[]).map((index, i) => {
     const at = `indexes[${i}]`;
-    if (!isObject(index) || !Array.isArray(index.fields) || index.fields.length === 0) {
+    if (!isJsonObject(index) || !Array.isArray(index.fields) || index.fields.length === 0) {
       problems.add(at, "must be {fields: [{field, direction}]} with at least one field");
       return [];
     }

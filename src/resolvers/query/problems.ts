@@ -17,5 +17,3 @@ export class Problems {
     }
   }
 }
-
-export const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);

@@ -1,4 +1,5 @@
 import type { ErrorDetail } from "../../errors/app-error.ts";
+import { isJsonObject } from "../../json-object.ts";
 import type { AddressPolicy } from "../../outbound/address-policy.ts";
 import { compileMapping, MappingConfigError } from "../mapping/index.ts";
 
@@ -80,9 +81,6 @@ const MAX_MAX_IDS = 1000;
 const isIntegerIn = (value: unknown, min: number, max: number): value is number =>
   Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 function checkUrl(url: unknown, op: Operation, at: string, policy: AddressPolicy, details: ErrorDetail[]): void {
   if (typeof url !== "string" || url.length > 2000) {
     details.push({ path: at, message: "must be an absolute URL" });
@@ -126,7 +124,7 @@ function parseEndpoint(
   policy: AddressPolicy,
   details: ErrorDetail[],
 ): EndpointConfig | undefined {
-  if (!isObject(value)) {
+  if (!isJsonObject(value)) {
     details.push({ path: at, message: "must be {url, method, response_path?, total_path?, body?}" });
     return undefined;
   }
@@ -171,7 +169,7 @@ function parseAuth(
   secrets: InlineSecret[],
 ): SourceConfig["auth"] {
   if (value === undefined) return undefined;
-  if (!isObject(value)) {
+  if (!isJsonObject(value)) {
     details.push({ path: at, message: "must be {header, value_template, secret}" });
     return undefined;
   }
@@ -218,7 +216,7 @@ export function parseSources(
   const seen = new Set<string>();
   const sources = input.flatMap((value, i): SourceConfig[] => {
     const here = `${at}[${i}]`;
-    if (!isObject(value)) {
+    if (!isJsonObject(value)) {
       details.push({ path: here, message: "must be a source object" });
       return [];
     }

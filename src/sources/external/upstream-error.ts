@@ -1,3 +1,5 @@
+import { isJsonObject } from "../../json-object.ts";
+
 /**
  * Why an external source's operation did not succeed; `src/resolvers/external.ts` turns `kind` into the client's
  * status (docs/sources.md, Failures).
@@ -50,17 +52,14 @@ export function stripSecret(text: string, secret: string | undefined): string {
   return out;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 function messageIn(body: unknown): string | undefined {
-  if (!isObject(body)) return undefined;
+  if (!isJsonObject(body)) return undefined;
   const { error, message, errors } = body;
-  if (isObject(error) && typeof error.message === "string") return error.message;
+  if (isJsonObject(error) && typeof error.message === "string") return error.message;
   if (typeof error === "string") return error;
   if (typeof message === "string") return message;
   // GraphQL and JSON:API style: the first of a list.
-  if (Array.isArray(errors) && isObject(errors[0])) {
+  if (Array.isArray(errors) && isJsonObject(errors[0])) {
     const first = errors[0];
     if (typeof first.message === "string") return first.message;
     if (typeof first.detail === "string") return first.detail;

@@ -1,4 +1,5 @@
 import pLimit, { type LimitFunction } from "p-limit";
+import { isJsonObject } from "../../json-object.ts";
 import { type OutboundClient, OutboundError } from "../../outbound/http-client.ts";
 import { type CompiledMapping, compileMapping, MappingError } from "../mapping/index.ts";
 import {
@@ -37,14 +38,11 @@ type Values = Record<string, string | string[]>;
 const DEFAULT_ID_KEYS = ["id", "_id", "Id", "ID", "uuid", "key"];
 const TOKEN = /\{\{\s*([^}]*?)\s*\}\}/g;
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** The value at a dot path (own properties only, so `constructor` is not found on every object). */
 function at(value: unknown, path: string): unknown {
   let current = value;
   for (const key of path.split(".")) {
-    if (!isObject(current) || !Object.hasOwn(current, key)) return undefined;
+    if (!isJsonObject(current) || !Object.hasOwn(current, key)) return undefined;
     current = current[key];
   }
   return current;
@@ -166,7 +164,7 @@ export class UpstreamSource {
     const records = endpoint.response_path === undefined ? body : this.path(op, body, endpoint.response_path, answer);
     if (!Array.isArray(records)) throw this.failure(op, this.where(endpoint, "is not a list"), answer);
     return records.map((record, i) => {
-      if (!isObject(record)) throw this.failure(op, `item ${i} of the list is not an object`, answer);
+      if (!isJsonObject(record)) throw this.failure(op, `item ${i} of the list is not an object`, answer);
       return this.item(op, record, answer, i);
     });
   }
@@ -264,7 +262,7 @@ export class UpstreamSource {
     const endpoint = this.endpoint(op);
     const body = this.json(op, answer);
     const record = endpoint.response_path === undefined ? body : this.path(op, body, endpoint.response_path, answer);
-    if (!isObject(record)) throw this.failure(op, this.where(endpoint, "is not an object"), answer);
+    if (!isJsonObject(record)) throw this.failure(op, this.where(endpoint, "is not an object"), answer);
     return record;
   }
 

@@ -1,5 +1,6 @@
+import { isJsonObject } from "../../json-object.ts";
 import { compileGetter, compileSetter, type Step } from "./path.ts";
-import { isRecord, locate, type Problem, parseRule, type Rule, type Scalar } from "./rules.ts";
+import { locate, type Problem, parseRule, type Rule, type Scalar } from "./rules.ts";
 import { describeValue, type Fail, readTransform, writeTransform } from "./transforms.ts";
 
 /** The mapping config is invalid; `details` lists every problem with its location. The caller answers 400. */
@@ -59,7 +60,7 @@ export function compileMapping(config: unknown, at = "field_mapping"): CompiledM
 }
 
 function collectRules(config: unknown, at: string, problems: Problem[]): Rule[] {
-  if (!isRecord(config)) {
+  if (!isJsonObject(config)) {
     problems.push({ path: at, message: "must be an object with to_external" });
     return [];
   }
@@ -70,7 +71,7 @@ function collectRules(config: unknown, at: string, problems: Problem[]): Rule[] 
   }
   const toAt = `${at}.to_external`;
   const entries = config.to_external;
-  if (!isRecord(entries)) {
+  if (!isJsonObject(entries)) {
     const message = entries === undefined ? "is required" : "must be an object of Recordgate field → path or rule";
     problems.push({ path: toAt, message });
     return [];
@@ -231,7 +232,7 @@ function build(rules: Rule[]): CompiledMapping {
       return out;
     },
     fromExternal(ext) {
-      if (!isRecord(ext)) throw new MappingError("read", "", "", "the external value must be a JSON object");
+      if (!isJsonObject(ext)) throw new MappingError("read", "", "", "the external value must be a JSON object");
       const data: Record<string, unknown> = {};
       for (const { field, read } of readers) {
         const value = read(ext);

@@ -1,3 +1,5 @@
+import { isJsonObject } from "../../json-object.ts";
+
 /** One step into an external object: an own key, an array index, or every element of an array (`[]`). */
 export type Step = { kind: "key"; name: string } | { kind: "index"; index: number } | { kind: "each" };
 
@@ -44,16 +46,13 @@ export function parsePath(text: string): ParsedPath | string {
   return { steps, root: (steps[0] as { name: string }).name, each };
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 function walk(value: unknown, steps: readonly Step[], from: number): unknown {
   let current = value;
   for (let i = from; i < steps.length; i++) {
     const step = steps[i] as Step;
     if (step.kind === "key") {
       // Own keys only: `constructor` or `toString` must not find Object.prototype members.
-      if (!isRecord(current) || !Object.hasOwn(current, step.name)) return undefined;
+      if (!isJsonObject(current) || !Object.hasOwn(current, step.name)) return undefined;
       current = current[step.name];
     } else if (!Array.isArray(current)) {
       return undefined;
@@ -76,7 +75,7 @@ export function compileGetter(steps: readonly Step[]): (root: unknown) => unknow
   const only = steps.length === 1 ? steps[0] : undefined;
   if (only?.kind === "key") {
     const { name } = only;
-    return (root) => (isRecord(root) && Object.hasOwn(root, name) ? root[name] : undefined);
+    return (root) => (isJsonObject(root) && Object.hasOwn(root, name) ? root[name] : undefined);
   }
   return (root) => walk(root, steps, 0);
 }
@@ -104,6 +103,6 @@ export function compileSetter(steps: readonly Step[]): (target: Record<string, u
 }
 
 function childOf(existing: unknown, next: Step): Record<string, unknown> | unknown[] {
-  if (next.kind === "key") return isRecord(existing) ? existing : {};
+  if (next.kind === "key") return isJsonObject(existing) ? existing : {};
   return Array.isArray(existing) ? existing : [];
 }

@@ -1,3 +1,4 @@
+import { isJsonObject } from "../../json-object.ts";
 import { type ParsedPath, parsePath } from "./path.ts";
 import {
   describeValue,
@@ -41,9 +42,6 @@ export interface Rule {
 const RULE_KEYS = ["path", "array_mode", "values", "transform", "default", "external_format"];
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** `parent.key`, or `parent["odd key"]` when the key would make the location ambiguous. */
 export const locate = (parent: string, key: string) =>
   IDENTIFIER.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
@@ -71,7 +69,7 @@ function attempt(transform: Transform, value: unknown): { value: unknown } | Rej
 /** Validates one `to_external` entry, pushing every problem; returns the rule only when it has none. */
 export function parseRule(field: string, raw: unknown, at: string, problems: Problem[]): Rule | undefined {
   const spec: Record<string, unknown> | undefined =
-    typeof raw === "string" ? { path: raw } : isRecord(raw) ? raw : undefined;
+    typeof raw === "string" ? { path: raw } : isJsonObject(raw) ? raw : undefined;
   if (!spec) {
     problems.push({ path: at, message: "must be an external path or a rule object with a path" });
     return undefined;
@@ -139,7 +137,7 @@ interface Maps {
 
 function checkValues(raw: unknown, at: string, transform: TransformName | undefined, problems: Problem[]): Maps {
   const maps: Maps = { forward: new Map(), inverse: new Map() };
-  if (!isRecord(raw) || Object.keys(raw).length === 0) {
+  if (!isJsonObject(raw) || Object.keys(raw).length === 0) {
     problems.push({ path: at, message: "must be a non-empty object of Recordgate value → external value" });
     return maps;
   }
