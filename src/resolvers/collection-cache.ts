@@ -1,4 +1,5 @@
 import type { Collection } from "../generated/prisma/client.ts";
+import { setRecent } from "../recent-map.ts";
 
 /**
  * How long an entry may live while every change reaches this instance (its own writes, and other instances' through
@@ -49,12 +50,34 @@ export class CollectionCache {
 
   /** The cached definition, else `load`'s (cached when found). */
   async read(workspaceId: string, id: string, load: () => Promise<Collection | null>): Promise<Collection | null> {
-    const cached = this.get(workspaceId, id);
-    if (cached) return cached;
+    const found = await this.readMany([{ workspaceId, id }], async () => {
+      const loaded = await load();
+      return loaded ? [loaded] : [];
+    });
+    return found.get(`${workspaceId}/${id}`) ?? null;
+  }
+
+  /**
+   * The definitions of `keys` by `workspace/id`: cached ones, and the rest from one call to `load` (cached when
+   * found). Absent keys are collections that do not exist.
+   */
+  async readMany(
+    keys: ReadonlyArray<{ workspaceId: string; id: string }>,
+    load: (missing: Array<{ workspaceId: string; id: string }>) => Promise<Collection[]>,
+  ): Promise<Map<string, Collection>> {
+    const found = new Map<string, Collection>();
+    const missing = keys.filter((k) => {
+      const cached = this.get(k.workspaceId, k.id);
+      if (cached) found.set(`${k.workspaceId}/${k.id}`, cached);
+      return !cached;
+    });
+    if (missing.length === 0) return found;
     const snapshot = this.snapshot();
-    const loaded = await load();
-    if (loaded) this.set(loaded, snapshot);
-    return loaded;
+    for (const loaded of await load(missing)) {
+      this.set(loaded, snapshot);
+      found.set(`${loaded.workspaceId}/${loaded.id}`, loaded);
+    }
+    return found;
   }
 
   /** Take before reading a collection from the database; `set` ignores the read if anything changed since. */
@@ -64,13 +87,12 @@ export class CollectionCache {
 
   set(collection: Collection, snapshot: number): void {
     if (this.ttlMs <= 0 || snapshot !== this.generation) return;
-    const key = `${collection.workspaceId}/${collection.id}`;
-    this.entries.delete(key);
-    this.entries.set(key, { collection, storedAt: Date.now() });
-    if (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
+    setRecent(
+      this.entries,
+      `${collection.workspaceId}/${collection.id}`,
+      { collection, storedAt: Date.now() },
+      this.maxEntries,
+    );
   }
 
   /**

@@ -63,23 +63,12 @@ export interface LoaderSources {
 export function createLoaders(sources: LoaderSources): Loaders {
   const collection = new DataLoader<CollectionKey, Collection | null, string>(
     async (keys) => {
-      const byKey = new Map<string, Collection>();
-      const missing = keys.filter((k) => {
-        const cached = sources.collections.get(k.workspaceId, k.id);
-        if (cached) byKey.set(`${k.workspaceId}/${k.id}`, cached);
-        return !cached;
-      });
-      if (missing.length > 0) {
-        const snapshot = sources.collections.snapshot();
-        const found = await sources.prisma.collection.findMany({
+      const found = await sources.collections.readMany(keys, (missing) =>
+        sources.prisma.collection.findMany({
           where: { OR: missing.map((k) => ({ workspaceId: k.workspaceId, id: k.id })) },
-        });
-        for (const c of found) {
-          sources.collections.set(c, snapshot);
-          byKey.set(`${c.workspaceId}/${c.id}`, c);
-        }
-      }
-      return keys.map((k) => byKey.get(`${k.workspaceId}/${k.id}`) ?? null);
+        }),
+      );
+      return keys.map((k) => found.get(`${k.workspaceId}/${k.id}`) ?? null);
     },
     { cacheKeyFn: (k) => `${k.workspaceId}/${k.id}` },
   );

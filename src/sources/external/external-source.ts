@@ -1,6 +1,7 @@
 import type { SqlSession } from "../../db/sql-session.ts";
 import type { Collection, Prisma } from "../../generated/prisma/client.ts";
 import type { OutboundClient } from "../../outbound/http-client.ts";
+import { setRecent } from "../../recent-map.ts";
 import type { RecordQuery } from "../../resolvers/query/model.ts";
 import type { Vault } from "../../vault/vault.ts";
 import type {
@@ -47,16 +48,6 @@ const MAX_COMPILED = 1000;
  */
 const MAX_KNOWN = 100_000;
 const knownKey = (collection: Collection, id: string) => `${id}@${collection.createdAt.getTime()}`;
-
-/** Map insertion order as recency: a hit moves to the end, the oldest is evicted first. */
-function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > max) {
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
-  }
-}
 
 const hasSources = (collection: Collection | null): collection is Collection =>
   collection !== null && Array.isArray(collection.sources) && collection.sources.length > 0;
@@ -187,7 +178,7 @@ export class ExternalRecordSource implements RecordSource {
         { config, upstream: new UpstreamSource(config, { client: this.client, secret: this.secretOf(config) }) },
       ]),
     );
-    remember(this.compiled, key, { version: collection.version, sources }, MAX_COMPILED);
+    setRecent(this.compiled, key, { version: collection.version, sources }, MAX_COMPILED);
     return sources;
   }
 
@@ -238,7 +229,7 @@ export class ExternalRecordSource implements RecordSource {
     );
     for (const row of rows) {
       const where = { source: row.source, externalId: row.external_id };
-      remember(this.known, knownKey(collection, row.id), where, MAX_KNOWN);
+      setRecent(this.known, knownKey(collection, row.id), where, MAX_KNOWN);
       located.set(row.id, where);
     }
     return located;
@@ -282,7 +273,7 @@ export class ExternalRecordSource implements RecordSource {
         [unknown.map((r) => r.id), collection.workspaceId, collection.id, source, unknown.map((r) => r.externalId)],
       );
       for (const r of unknown) {
-        remember(this.known, knownKey(collection, r.id), { source, externalId: r.externalId as string }, MAX_KNOWN);
+        setRecent(this.known, knownKey(collection, r.id), { source, externalId: r.externalId as string }, MAX_KNOWN);
       }
     }
     return records;
