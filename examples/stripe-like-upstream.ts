@@ -204,9 +204,8 @@ export async function startStripeLike(initialSecret: string, port = 0): Promise<
   };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const key = process.env.STRIPE_LIKE_KEY ?? "sk_test_example";
-  const upstream = await startStripeLike(key, Number(process.env.STRIPE_LIKE_PORT ?? 4010));
+/** The customers the worked example in docs/sources.md starts with (its tested outputs show them). */
+export function seedExampleCustomers(upstream: StripeLike): void {
   for (const [id, name, tier] of [
     ["cus_globex", "Globex", "gold"],
     ["cus_initech", "Initech", "silver"],
@@ -219,6 +218,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       metadata: { tier },
     });
   }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const key = process.env.STRIPE_LIKE_KEY ?? "sk_test_example";
+  const upstream = await startStripeLike(key, Number(process.env.STRIPE_LIKE_PORT ?? 4010));
+  seedExampleCustomers(upstream);
   console.log(`Stripe-like upstream on ${upstream.url} (API key ${key}); Ctrl-C stops it`);
   const stop = () => void upstream.close().then(() => process.exit(0));
   process.on("SIGINT", stop);
