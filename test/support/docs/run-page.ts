@@ -45,9 +45,11 @@ __rg_graphql() {
 trap 'printf "\n@@RG-ERR %s %s\n" "$?" "$BASH_COMMAND" >&2' ERR
 `;
 
+/** Longest first, so that an origin which is a prefix of another cannot rewrite part of it. */
 function replaceAll(text: string, replacements: Record<string, string>): string {
   let out = text;
-  for (const [from, to] of Object.entries(replacements)) out = out.split(from).join(to);
+  const pairs = Object.entries(replacements).sort(([a], [b]) => b.length - a.length);
+  for (const [from, to] of pairs) out = out.split(from).join(to);
   return out;
 }
 
@@ -115,7 +117,7 @@ export async function runPage(units: SnippetUnit[], env: PageEnvironment): Promi
       problems.push(`command exited with ${failed[1]}: ${failed[2]}`);
     }
     if (said) problems.push(`stderr: ${said}`);
-    const expected = unit.expected === undefined ? undefined : parseExpected(replaceAll(unit.expected, back));
+    const expected = unit.expected === undefined ? undefined : parseExpected(unit.expected);
     const last = statuses.at(-1);
     const earlier = expected?.status === undefined ? statuses : statuses.slice(0, -1);
     const failing = earlier.filter((status) => status < 200 || status >= 400);
