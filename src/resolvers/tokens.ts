@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from "uuid";
 import { hashToken, TOKEN_PREFIX } from "../auth/authenticate.ts";
 import { covers, type Grant, parseGrants } from "../auth/grants.ts";
 import { type ErrorDetail, forbidden, notFound, unauthorized, validationError } from "../errors/app-error.ts";
-import type { ApiToken, Prisma } from "../generated/prisma/client.ts";
+import { type ApiToken, Prisma } from "../generated/prisma/client.ts";
 import type { Context } from "./context.ts";
 import { isRecordId } from "./identifiers.ts";
 import { type PageInput, type PageResult, parsePage } from "./page.ts";
@@ -45,6 +45,13 @@ function requireManager(ctx: Context): void {
 export const MINT_LOCK = 7_126_310_214_901;
 
 /**
+ * One step down the minting tree, by the created_by index. OFFSET 0 keeps it a per-row subquery: without
+ * statistics (PGlite never analyses), the planner otherwise hash-joins a full scan of api_tokens at every level,
+ * and a 2,000-deep chain took 3.6 s instead of ~20 ms.
+ */
+const CHILDREN_OF_TREE = Prisma.sql`SELECT t.id FROM api_tokens t WHERE t.created_by = tree.id OFFSET 0`;
+
+/**
  * The tokens a caller may see: all for the admin; for a user token, itself and every token minted under it (by it,
  * by those, …), which it may also revoke.
  */
@@ -54,7 +61,7 @@ async function visibleTo(ctx: Context): Promise<Prisma.ApiTokenWhereInput> {
   const below = await ctx.prisma.$queryRaw<Array<{ id: string }>>`
     WITH RECURSIVE tree(id) AS (
       SELECT id FROM api_tokens WHERE created_by = ${principal.id}::uuid
-      UNION SELECT t.id FROM api_tokens t JOIN tree ON t.created_by = tree.id
+      UNION SELECT below.id FROM tree, LATERAL (${CHILDREN_OF_TREE}) below
     ) SELECT id::text AS id FROM tree`;
   return { id: { in: [principal.id, ...below.map((row) => row.id)] } };
 }
@@ -149,7 +156,7 @@ export async function revokeToken(ctx: Context, id: string): Promise<ApiToken> {
     return tx.$queryRaw<Array<{ id: string }>>`
       WITH RECURSIVE tree(id) AS (
         SELECT ${token.id}::uuid
-        UNION SELECT t.id FROM api_tokens t JOIN tree ON t.created_by = tree.id
+        UNION SELECT below.id FROM tree, LATERAL (${CHILDREN_OF_TREE}) below
       )
       UPDATE api_tokens SET revoked_at = now()
       WHERE id IN (SELECT id FROM tree) AND revoked_at IS NULL
