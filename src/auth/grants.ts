@@ -124,7 +124,7 @@ export function parseGrants(input: unknown, details: ErrorDetail[]): Grant[] {
             path: `${at}.permissions[${j}]`,
             message: resource
               ? `'${resource}' is a Rekord scope with no counterpart in Recordgate`
-              : "must be '*' or read:/write: followed by one of " + RESOURCES.join(", "),
+              : `must be '*' or read:/write: followed by one of ${RESOURCES.join(", ")}`,
           });
         }
       });

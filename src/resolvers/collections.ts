@@ -4,7 +4,7 @@ import { translateDatabaseError } from "../errors/database-error.ts";
 import type { Collection, Prisma } from "../generated/prisma/client.ts";
 import { type InlineSecret, parseSources, type SourceConfig, VAULT_PREFIX } from "../sources/external/config.ts";
 import type { RecordRow } from "../sources/record-source.ts";
-import { authorize, collectionScope } from "./authorize.ts";
+import { authorize, can, collectionScope } from "./authorize.ts";
 import { saveCollection } from "./collection-config.ts";
 import type { Context } from "./context.ts";
 import { displayFieldProblems, SLUG, slugProblem } from "./identifiers.ts";
@@ -25,7 +25,18 @@ export interface UpsertCollectionInput {
   sources?: unknown;
 }
 
-/** Resolves a collection for another operation; the 404 says whether the workspace or the collection is missing. */
+/**
+ * Whether a workspace exists is told only to a caller who may read it: a grant limited to some collections (of
+ * every workspace, say) must not learn which workspaces exist from a 404 (docs/security.md, "No existence oracle").
+ */
+async function requireWorkspaceIfReadable(ctx: Context, workspaceId: string): Promise<void> {
+  if (await can(ctx, "read", "workspaces", workspaceId)) await requireWorkspace(ctx, workspaceId);
+}
+
+/**
+ * Resolves a collection for another operation; the 404 says whether the workspace or the collection is missing
+ * (the workspace only to a caller who may read it).
+ */
 export async function requireCollection(ctx: Context, workspaceId: string, id: string): Promise<Collection> {
   const collection = SLUG.test(id)
     ? await ctx.collections.read(workspaceId, id, () =>
@@ -33,7 +44,7 @@ export async function requireCollection(ctx: Context, workspaceId: string, id: s
       )
     : null;
   if (collection) return collection;
-  await requireWorkspace(ctx, workspaceId);
+  await requireWorkspaceIfReadable(ctx, workspaceId);
   throw notFound(`Collection '${id}' not found in workspace '${workspaceId}'`);
 }
 
@@ -50,7 +61,7 @@ export async function listCollections(
     ctx.prisma.collection.count({ where }),
   ]);
   // An empty page may mean the workspace does not exist; only then pay for the extra lookup.
-  if (total === 0) await requireWorkspace(ctx, workspaceId);
+  if (total === 0) await requireWorkspaceIfReadable(ctx, workspaceId);
   return { items, total, ...page };
 }
 
@@ -149,7 +160,7 @@ export async function deleteCollection(ctx: Context, workspaceId: string, id: st
     : { count: 0 };
   await ctx.collections.invalidate(workspaceId, id);
   if (count === 0) {
-    await requireWorkspace(ctx, workspaceId);
+    await requireWorkspaceIfReadable(ctx, workspaceId);
     throw notFound(`Collection '${id}' not found in workspace '${workspaceId}'`);
   }
   await ctx.records.dropIndexes({ workspaceId, collectionId: id });

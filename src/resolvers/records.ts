@@ -44,7 +44,8 @@ function refusalError(reason: WriteRefusal | "archived", id: string, expected?: 
     case "deleted":
       return conflict(`Record '${id}' was deleted; a deleted record's id cannot be reused`);
     case "other_collection":
-      return conflict(`Record id '${id}' belongs to another collection`);
+      // Never where: the caller may not be allowed to read that collection (docs/security.md).
+      return conflict(`Record id '${id}' is already in use`);
     case "identity_mismatch":
       return conflict(`Record '${id}' is bound to a different external_id/external_source`);
     case "stale":

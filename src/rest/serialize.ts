@@ -3,7 +3,7 @@ import type { ApiToken, Collection, Promotion, Workspace } from "../generated/pr
 import type { PageResult } from "../resolvers/page.ts";
 import type { RecordQueryPage } from "../resolvers/query.ts";
 import type { Traversal } from "../resolvers/relationships.ts";
-import { tokenStatus } from "../resolvers/tokens.ts";
+import { mintedBy, tokenStatus } from "../resolvers/tokens.ts";
 import { dataTextOf } from "../sources/data-text.ts";
 import { type RecordRow, searchScoreOf } from "../sources/record-source.ts";
 import type { RelationshipRow } from "../sources/relationships.ts";
@@ -147,6 +147,7 @@ export function tokenJson(t: ApiToken) {
     prefix: t.prefix,
     grants: t.grants,
     status: tokenStatus(t),
+    created_by: mintedBy(t),
     created_at: t.createdAt.toISOString(),
     last_used_at: t.lastUsedAt?.toISOString() ?? null,
     expires_at: t.expiresAt?.toISOString() ?? null,

@@ -16,6 +16,10 @@ export const TokenType = builder.objectRef<ApiToken>("Token").implement({
     prefix: t.exposeString("prefix", { description: "The secret's first characters, to recognise it" }),
     grants: t.field({ type: "JSON", resolve: (token) => token.grants }),
     status: t.field({ type: TokenStatus, resolve: (token) => tokens.tokenStatus(token) }),
+    createdBy: t.string({
+      description: 'The id of the token that minted this one, or "admin" for the root admin token',
+      resolve: (token) => tokens.mintedBy(token),
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     lastUsedAt: t.expose("lastUsedAt", { type: "DateTime", nullable: true }),
     expiresAt: t.expose("expiresAt", { type: "DateTime", nullable: true }),

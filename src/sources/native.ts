@@ -252,7 +252,7 @@ export class NativeRecordSource implements RecordSource {
              OR (r.external_id = EXCLUDED.external_id AND r.external_source IS NOT DISTINCT FROM EXCLUDED.external_source))
       RETURNING ${COLUMNS}`);
     if (record) return { ok: true, record, created: record.version === 1 };
-    return { ok: false, reason: await this.whyRefused(ref, id, command) };
+    return { ok: false, reason: await this.whyRefused(ref, id, command, true) };
   }
 
   /**
@@ -348,11 +348,15 @@ export class NativeRecordSource implements RecordSource {
     ref: CollectionRef,
     id: string,
     command: Partial<Pick<UpsertCommand, "externalId" | "externalSource" | "expectedVersion">>,
+    creating = false,
   ): Promise<WriteRefusal> {
     const [current] = await this.records(Prisma.sql`SELECT ${COLUMNS} FROM records r WHERE r.id = ${id}::uuid`);
     if (!current) return "missing";
     if (current.workspaceId !== ref.workspaceId || current.collectionId !== ref.collectionId) {
-      return "other_collection";
+      // Record ids are one space across the server. Where a write could have created the record, the id is merely
+      // taken; where it could only change one, the record is not here, exactly as if it existed nowhere (the caller
+      // may not be allowed to read where it lives: docs/security.md, "No existence oracle").
+      return creating ? "other_collection" : "missing";
     }
     if (current.deletedAt) return "deleted";
     if (current.cancelled) return "cancelled";

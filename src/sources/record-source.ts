@@ -26,7 +26,9 @@ export interface UpsertCommand {
 }
 
 /**
- * Why a conditional write did not happen, so the resolver can explain it. `missing` = no live record with that id.
+ * Why a conditional write did not happen, so the resolver can explain it. `missing` = no live record with that id
+ * in this collection (one in another collection counts as missing); `other_collection` = a write that would have
+ * created the record found its id taken by a record elsewhere.
  */
 export type WriteRefusal = "missing" | "deleted" | "other_collection" | "identity_mismatch" | "stale" | "cancelled";
 
