@@ -44,8 +44,9 @@ export function buildApp(options: AppOptions) {
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
-    // Errors Fastify raises before routing (a URL that is not valid percent-encoding) get the envelope too.
-    frameworkErrors: (error, req, reply) => sendError(req, reply, frameworkError(error)),
+    // Errors Fastify raises before routing (a URL that is not valid percent-encoding) get the envelope too; they
+    // skip the onSend hook, so the request id is set here.
+    frameworkErrors: (error, req, reply) => sendError(req, reply.header("x-request-id", req.id), frameworkError(error)),
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, jsonBodyParser);

@@ -1,12 +1,11 @@
 /**
  * Whether a JSON number, as written, survives being read into a JavaScript number and stored. JSON itself has no
  * range, so a parser silently turns `1e309` into Infinity (stored as null), `1e-400` into 0 and
- * `9007199254740993` into its even neighbour; these are refused instead. A float written with more digits than a
+ * `9007199254740993` into its even neighbour; these are refused instead. An integer a double holds exactly is kept
+ * exactly, however large (`9007199254740992`, `100000000000000000000`), and so is one that reads back as written
+ * (`38085015923819690`, what JavaScript itself writes for the double nearest to it). A float written with more digits than a
  * double holds (`0.1000000000000000055`) is an approximation by nature and is kept as the nearest double.
  */
-
-/** Integers are exact up to 2^53 - 1 (Number.MAX_SAFE_INTEGER): beyond it digits are lost, so they are refused. */
-export const MAX_EXACT_INTEGER = Number.MAX_SAFE_INTEGER;
 
 const INTEGER_TOKEN = /^-?\d+$/;
 
@@ -27,8 +26,14 @@ export function numberTokenProblem(token: string): string | undefined {
   if (value === 0 && /[1-9]/.test(token.split(/[eE]/)[0] ?? "")) {
     return `${shown(token)} is too small to be stored and would become 0`;
   }
-  if (INTEGER_TOKEN.test(token) && !Number.isSafeInteger(value)) {
-    return `${shown(token)} is an integer beyond ±${MAX_EXACT_INTEGER} (2^53 - 1) and would lose digits; send it as a string`;
+  // Kept when it reads back as written (what JavaScript writes for a double) or the double is exactly the integer.
+  if (
+    INTEGER_TOKEN.test(token) &&
+    !Number.isSafeInteger(value) &&
+    String(value) !== token &&
+    BigInt(token) !== BigInt(value)
+  ) {
+    return `${shown(token)} is an integer a double cannot hold exactly (it would become ${String(value)}); send it as a string`;
   }
   return undefined;
 }
