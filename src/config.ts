@@ -11,6 +11,8 @@ export interface Config {
   dataDir: string;
   adminToken: string | undefined;
   maxBodyBytes: number;
+  /** How deeply record data, relationship data and query input may nest (RECORDGATE_MAX_JSON_DEPTH). */
+  maxJsonDepth: number;
   logLevel: string;
   shutdownTimeoutMs: number;
   /** How long collection definitions live here while the invalidation channel is down (0: no cache). */
@@ -75,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(env.RECORDGATE_DATA_DIR || ".recordgate"),
     adminToken,
     maxBodyBytes: integer(env, "RECORDGATE_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxJsonDepth: integer(env, "RECORDGATE_MAX_JSON_DEPTH", 64, 1, 1000),
     logLevel,
     shutdownTimeoutMs: integer(env, "RECORDGATE_SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     collectionCacheMs: integer(env, "RECORDGATE_COLLECTION_CACHE_MS", 2000, 0, 3_600_000),

@@ -128,7 +128,7 @@ export async function startServer(
     relationships: new RelationshipStore(db.sql),
     vault,
     rateLimits,
-    limits: { maxRecordBytes: config.maxBodyBytes },
+    limits: { maxRecordBytes: config.maxBodyBytes, maxJsonDepth: config.maxJsonDepth },
     outboundPolicy,
   };
   const app = buildApp({

@@ -39,3 +39,18 @@ export function translateDatabaseError(error: unknown, explain: Explanations): n
   }
   throw error;
 }
+
+/**
+ * SQLSTATEs for a value the database cannot hold: NUL or invalid text (22021, 22P05), a number out of a column's
+ * range (22003). Input checks refuse these first (src/resolvers/storable.ts, src/http/json-body.ts); this is the
+ * net for an input no check names yet, so it answers 400 rather than 500.
+ */
+const UNSTORABLE_VALUE = new Set(["22021", "22P05", "22003"]);
+
+/** The client's error for a value the database refused to store, or undefined when `error` is something else. */
+export function unstorableValueError(error: unknown): AppError | undefined {
+  if (!codesOf(error).some((c) => UNSTORABLE_VALUE.has(c))) return undefined;
+  return new AppError("VALIDATION_ERROR", "The request holds a value that cannot be stored", [
+    { path: "request", message: "holds text with NUL or invalid Unicode, or a number out of range" },
+  ]);
+}

@@ -6,7 +6,10 @@ import { AppError, forbidden, notFound } from "../errors/app-error.ts";
 import { type Context, createContext, type Services } from "../resolvers/context.ts";
 import { restErrorHandler, sendError } from "../rest/error-handler.ts";
 import { registerRest } from "../rest/index.ts";
+import { frameworkError } from "./framework-errors.ts";
 import { registerGraphql } from "./graphql.ts";
+import { jsonBodyParser } from "./json-body.ts";
+import { assertUrlText } from "./url-text.ts";
 import { createValidatorCompiler } from "./validator-compiler.ts";
 
 declare module "fastify" {
@@ -41,7 +44,12 @@ export function buildApp(options: AppOptions) {
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors Fastify raises before routing (a URL that is not valid percent-encoding) get the envelope too; they
+    // skip the onSend hook, so the request id is set here.
+    frameworkErrors: (error, req, reply) => sendError(req, reply.header("x-request-id", req.id), frameworkError(error)),
   });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, jsonBodyParser);
   app.setValidatorCompiler(createValidatorCompiler());
   app.setErrorHandler(restErrorHandler);
   app.setNotFoundHandler(async (req, reply) => {
@@ -98,6 +106,7 @@ export function buildApp(options: AppOptions) {
         return sendError(req, reply, error);
       }
     });
+    api.addHook("preValidation", async (req) => assertUrlText(req));
     registerGraphql(api);
     await api.register(registerRest, { prefix: "/v1" });
   });

@@ -25,7 +25,8 @@ export interface Services {
   relationships: RelationshipStore;
   vault: Vault;
   rateLimits: WorkspaceLimits;
-  limits: { maxRecordBytes: number };
+  /** maxJsonDepth: how deeply stored JSON and query input may nest (src/resolvers/storable.ts). */
+  limits: { maxRecordBytes: number; maxJsonDepth: number };
   /** What outbound requests (sources, triggers) may reach: checked when a source is saved, and on every connect. */
   outboundPolicy: AddressPolicy;
 }

@@ -11,6 +11,7 @@ import { decodeCursor, encodeCursor } from "./query/cursor.ts";
 import { type Aggregation, searchOf } from "./query/model.ts";
 import { parseQueryParts, type QueryInput } from "./query/parse.ts";
 import { sortKeyDomains } from "./query/sort-keys.ts";
+import { assertStorable } from "./storable.ts";
 
 export interface RecordQueryInput extends PageInput, QueryInput {
   /** A `next_cursor` from a previous page of the same query. */
@@ -41,6 +42,20 @@ export async function queryRecords(
   collectionId: string,
   input: RecordQueryInput = {},
 ): Promise<RecordQueryPage> {
+  const { filter, sort, fields, externalSource } = input;
+  assertStorable(
+    {
+      workspace: workspaceId,
+      collection: collectionId,
+      filter,
+      sort,
+      fields,
+      after: input.after,
+      external_source: externalSource,
+    },
+    ctx.limits.maxJsonDepth,
+    "Invalid query",
+  );
   await authorize(ctx, "read", "records", workspaceId, collectionId);
   const page = parsePage(input);
   const collection = await requireCollection(ctx, workspaceId, collectionId);
@@ -125,6 +140,12 @@ export async function aggregateRecords(
   collectionId: string,
   input: AggregateInput,
 ): Promise<AggregateResult> {
+  const { aggregations, group_by, filter } = input;
+  assertStorable(
+    { workspace: workspaceId, collection: collectionId, aggregations, group_by, filter },
+    ctx.limits.maxJsonDepth,
+    "Invalid aggregation",
+  );
   await authorize(ctx, "read", "records", workspaceId, collectionId);
   const collection = await requireCollection(ctx, workspaceId, collectionId);
   const query = parseAggregate(input, collection.jsonSchema);

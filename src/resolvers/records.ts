@@ -16,6 +16,7 @@ import type { Context } from "./context.ts";
 import { isProxied, mappedFields } from "./external.ts";
 import { isRecordId } from "./identifiers.ts";
 import { toDetails } from "./schema-registry.ts";
+import { assertStorable } from "./storable.ts";
 
 export interface UpsertRecordInput {
   id?: string | null;
@@ -32,6 +33,12 @@ export interface PatchRecordInput {
 }
 
 const MAX_EXTERNAL_LENGTH = 255;
+/** records.version is a PostgreSQL integer. */
+const MAX_VERSION = 2_147_483_647;
+const VERSION_RULE = `must be an integer from 1 to ${MAX_VERSION}`;
+
+const versionInvalid = (version: number | null | undefined) =>
+  version != null && (!Number.isInteger(version) || version < 1 || version > MAX_VERSION);
 /** How often a patch re-reads and re-merges after losing a race to a concurrent writer before giving up. */
 const PATCH_ATTEMPTS = 5;
 
@@ -93,9 +100,7 @@ function checkUpsertFields(input: UpsertRecordInput): ErrorDetail[] {
       details.push({ path, message: `must be 1-${MAX_EXTERNAL_LENGTH} characters` });
     }
   }
-  if (input.version != null && (!Number.isInteger(input.version) || input.version < 1)) {
-    details.push({ path: "version", message: "must be a positive integer" });
-  }
+  if (versionInvalid(input.version)) details.push({ path: "version", message: VERSION_RULE });
   return details;
 }
 
@@ -117,6 +122,9 @@ export async function upsertRecord(
   collectionId: string,
   input: UpsertRecordInput,
 ): Promise<{ record: RecordRow; created: boolean }> {
+  const { maxJsonDepth } = ctx.limits;
+  const fields = { external_id: input.externalId, external_source: input.externalSource, data: input.data };
+  assertStorable({ workspace: workspaceId, collection: collectionId, ...fields }, maxJsonDepth, "Invalid record");
   await authorize(ctx, "write", "records", workspaceId, collectionId);
   const details = checkUpsertFields(input);
   if (details.length) throw validationError("Invalid record", details);
@@ -194,12 +202,17 @@ export async function patchRecord(
   id: string,
   input: PatchRecordInput,
 ): Promise<RecordRow> {
+  assertStorable(
+    { workspace: workspaceId, collection: collectionId, data: input.data },
+    ctx.limits.maxJsonDepth,
+    "Invalid patch",
+  );
   await authorize(ctx, "write", "records", workspaceId, collectionId);
   if (!isJsonObject(input.data)) {
     throw validationError("Patch data must be a JSON object", [{ path: "data", message: "must be an object" }]);
   }
-  if (input.version != null && (!Number.isInteger(input.version) || input.version < 1)) {
-    throw validationError("Invalid patch", [{ path: "version", message: "must be a positive integer" }]);
+  if (versionInvalid(input.version)) {
+    throw validationError("Invalid patch", [{ path: "version", message: VERSION_RULE }]);
   }
   const collection = await requireCollection(ctx, workspaceId, collectionId);
   const ref = refById(workspaceId, collectionId);

@@ -15,6 +15,7 @@ import { requireCollection } from "./collections.ts";
 import type { Context } from "./context.ts";
 import { isRecordId, SLUG } from "./identifiers.ts";
 import { type PageInput, type PageResult, parsePage } from "./page.ts";
+import { assertStorable } from "./storable.ts";
 
 /** A relationship type: a short identifier such as `belongs_to`, `blocks` or `crm:owner`. */
 const REL_TYPE = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,99}$/;
@@ -75,6 +76,7 @@ export async function upsertRelationship(
   workspaceId: string,
   input: RelationshipInput,
 ): Promise<{ relationship: RelationshipRow; created: boolean }> {
+  assertStorable({ workspace: workspaceId, data: input.data }, ctx.limits.maxJsonDepth, "Invalid relationship");
   const details = checkInput(input);
   if (details.length) throw validationError("Invalid relationship", details);
   // A link touches both ends: the grant must cover relationships in both collections.

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { AppError, type ErrorDetail, INTERNAL_MESSAGE, payloadTooLarge, validationError } from "../errors/app-error.ts";
+import { unstorableValueError } from "../errors/database-error.ts";
 
 interface AjvIssue {
   instancePath: string;
@@ -72,6 +73,11 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: A
 export function restErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const known = toAppError(error);
   if (known) return sendError(request, reply, known);
+  const unstorable = unstorableValueError(error);
+  if (unstorable) {
+    request.log.warn({ err: error }, "database refused a value no input check caught");
+    return sendError(request, reply, unstorable);
+  }
   request.log.error({ err: error }, "unexpected error");
   return sendError(request, reply, new AppError("INTERNAL_ERROR", INTERNAL_MESSAGE), request.id);
 }

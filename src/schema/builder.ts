@@ -1,9 +1,10 @@
 import SchemaBuilder from "@pothos/core";
 import PrismaPlugin from "@pothos/plugin-prisma";
-import { DateTimeResolver, JSONResolver } from "graphql-scalars";
+import { DateTimeResolver } from "graphql-scalars";
 import type PrismaTypes from "../generated/pothos-types.ts";
 import { getDatamodel } from "../generated/pothos-types.ts";
 import type { Context } from "../resolvers/context.ts";
+import { JsonScalar } from "./json-scalar.ts";
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -24,7 +25,7 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-builder.addScalarType("JSON", JSONResolver);
+builder.addScalarType("JSON", JsonScalar);
 builder.addScalarType("DateTime", DateTimeResolver);
 
 builder.queryType({});

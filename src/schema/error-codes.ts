@@ -1,6 +1,7 @@
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { AppError, ERROR_STATUS, INTERNAL_MESSAGE } from "../errors/app-error.ts";
+import { unstorableValueError } from "../errors/database-error.ts";
 import type { Context } from "../resolvers/context.ts";
 
 /**
@@ -20,6 +21,11 @@ export function toGraphQLError(error: GraphQLError, ctx: Pick<Context, "log" | "
   const original = error.originalError;
   if (original instanceof AppError) {
     return replace(error, original.message, { code: original.code, details: original.details });
+  }
+  const unstorable = original && unstorableValueError(original);
+  if (unstorable) {
+    ctx?.log.warn({ err: original, path: error.path?.join(".") }, "database refused a value no input check caught");
+    return replace(error, unstorable.message, { code: unstorable.code, details: unstorable.details });
   }
   if (original && !(original instanceof GraphQLError)) {
     ctx?.log.error({ err: original, path: error.path?.join(".") }, "unexpected error in GraphQL resolver");
