@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: GraphQL answers are untyped JSON read for their errors.
 import { readFile } from "node:fs/promises";
-import { parse, print } from "graphql";
+import { getIntrospectionQuery, parse, print } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { ExecutionBudget } from "../src/http/graphql-budget.ts";
@@ -50,13 +50,15 @@ async function benchQuery(): Promise<string> {
 }
 
 describe("GraphQL limits, decided from the document", () => {
-  it("allow every documented query, every test operation and bench:graph's", async () => {
+  it("allow every documented query, every test operation, bench:graph's and GraphiQL's introspection", async () => {
     const documents = [
       ...(await documentedQueries()),
       ...Object.values(operations)
         .filter((d): d is any => typeof d === "object" && d !== null && "kind" in d)
         .map((d) => print(d)),
       await benchQuery(),
+      // GraphiQL's schema query.
+      getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, inputValueDeprecation: true }),
     ];
     expect(documents.length).toBeGreaterThan(10);
     for (const document of documents) expect(refusalsOf(document), document).toEqual([]);

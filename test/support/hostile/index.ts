@@ -1,6 +1,6 @@
 import type { HostileFamily } from "./case.ts";
-import { graphqlDocuments } from "./graphql.ts";
+import { graphqlDocuments, graphqlQueries } from "./graphql.ts";
 import { malformedJson } from "./malformed-json.ts";
 
 /** Every family of hostile requests; each area of the server adds its own file and one line here. */
-export const HOSTILE_FAMILIES: HostileFamily[] = [malformedJson, graphqlDocuments];
+export const HOSTILE_FAMILIES: HostileFamily[] = [malformedJson, graphqlDocuments, graphqlQueries];
