@@ -29,6 +29,32 @@ export interface Config {
   outboundAllow: string;
   /** How long an external source may take to answer (RECORDGATE_OUTBOUND_TIMEOUT_MS). */
   outboundTimeoutMs: number;
+  /** What one GraphQL request may ask for and produce (docs/api.md, "Limits"). */
+  graphql: GraphqlLimits;
+}
+
+/** GraphQL cost control: document limits are checked before execution, the last three while it runs. */
+export interface GraphqlLimits {
+  /** Characters of the query document. */
+  maxChars: number;
+  /** Lexical tokens of the query document (punctuators, names, values; comments excluded). */
+  maxTokens: number;
+  /** Brackets (`{`, `[`, `(`) open at once anywhere in the document: what the recursive parser can take. */
+  maxNesting: number;
+  /** Depth of field selections (graphql-armor max-depth; fragments count their own levels). */
+  maxDepth: number;
+  maxAliases: number;
+  maxDirectives: number;
+  /** Field selections, each fragment counted at every spread. */
+  maxFields: number;
+  /** Estimated cost: every field 1, list fields multiply what they select by their page size. */
+  maxCost: number;
+  /** Records, relationships and other list items one request may produce. */
+  maxRows: number;
+  /** JSON bytes (record data, schemas, settings) one request may produce. */
+  maxBytes: number;
+  /** Execution deadline. */
+  timeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -91,5 +117,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL || undefined,
     outboundAllow: outboundAllow(env.RECORDGATE_OUTBOUND_ALLOW ?? ""),
     outboundTimeoutMs: integer(env, "RECORDGATE_OUTBOUND_TIMEOUT_MS", 10_000, 100, 30_000),
+    graphql: {
+      maxChars: integer(env, "RECORDGATE_GRAPHQL_MAX_CHARS", 100_000, 100, 64 * 1024 * 1024),
+      maxTokens: integer(env, "RECORDGATE_GRAPHQL_MAX_TOKENS", 10_000, 10, 1_000_000),
+      // The parser recurses once per bracket and overflows the stack near 1,500 levels.
+      maxNesting: integer(env, "RECORDGATE_GRAPHQL_MAX_NESTING", 128, 2, 1000),
+      maxDepth: integer(env, "RECORDGATE_GRAPHQL_MAX_DEPTH", 15, 1, 1000),
+      maxAliases: integer(env, "RECORDGATE_GRAPHQL_MAX_ALIASES", 100, 0, 100_000),
+      maxDirectives: integer(env, "RECORDGATE_GRAPHQL_MAX_DIRECTIVES", 50, 0, 100_000),
+      maxFields: integer(env, "RECORDGATE_GRAPHQL_MAX_FIELDS", 1000, 1, 1_000_000),
+      maxCost: integer(env, "RECORDGATE_GRAPHQL_MAX_COST", 50_000, 1, 1_000_000_000),
+      maxRows: integer(env, "RECORDGATE_GRAPHQL_MAX_ROWS", 20_000, 1, 100_000_000),
+      maxBytes: integer(env, "RECORDGATE_GRAPHQL_MAX_BYTES", 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      timeoutMs: integer(env, "RECORDGATE_GRAPHQL_TIMEOUT_MS", 5_000, 10, 600_000),
+    },
   };
 }

@@ -141,6 +141,7 @@ export async function startServer(
     }),
     logger,
     maxBodyBytes: config.maxBodyBytes,
+    graphqlLimits: config.graphql,
     ping: () => db.ping(),
   });
 

@@ -149,15 +149,23 @@ describe.each(backends())("GraphQL on %s", (backend) => {
   });
 
   it("marks GraphQL syntax and validation errors as VALIDATION_ERROR", async () => {
-    // A document that cannot be parsed is a bad request for legacy application/json clients and modern ones alike.
-    const syntax = await t.gql("{ workspaces { ");
-    expect(syntax.status).toBe(400);
-    expect(syntax.body.errors?.[0]?.extensions?.code).toBe("VALIDATION_ERROR");
+    // GraphQL over HTTP, as docs/api.md says: a request error answers 400 to clients accepting
+    // application/graphql-response+json, and 200 with errors[] to application/json (and no Accept) clients.
     const modern = await t.gql("{ workspaces { ", undefined, {
       headers: { accept: "application/graphql-response+json" },
     });
     expect(modern.status).toBe(400);
+    expect(modern.headers["content-type"]).toContain("application/graphql-response+json");
     expect(modern.body.errors?.[0]?.extensions?.code).toBe("VALIDATION_ERROR");
+    for (const headers of [{}, { accept: "application/json" }] as Record<string, string>[]) {
+      const legacy = await t.gql("{ workspaces { ", undefined, { headers });
+      expect(legacy.status).toBe(200);
+      expect(legacy.body).toEqual({
+        errors: [{ message: "Syntax Error: Expected Name, found <EOF>.", extensions: { code: "VALIDATION_ERROR" } }],
+      });
+    }
+    const invalid = await t.gql("{ nope }", undefined, { headers: { accept: "application/graphql-response+json" } });
+    expect(invalid.status).toBe(400);
     const unknownField = await t.gql("{ workspaces { nope } }");
     expect(unknownField.body.errors?.[0]).toMatchObject({
       message: 'Cannot query field "nope" on type "WorkspacePage". Did you mean "nodes"?',

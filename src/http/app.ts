@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { Authenticate } from "../auth/authenticate.ts";
+import type { GraphqlLimits } from "../config.ts";
 import { AppError, forbidden, notFound } from "../errors/app-error.ts";
 import { type Context, createContext, type Services } from "../resolvers/context.ts";
 import { restErrorHandler, sendError } from "../rest/error-handler.ts";
@@ -23,6 +24,8 @@ export interface AppOptions {
   authenticate: Authenticate;
   logger: Logger;
   maxBodyBytes: number;
+  /** What one GraphQL request may ask for and produce. */
+  graphqlLimits: GraphqlLimits;
   /** Readiness: throws when the database cannot answer. */
   ping: () => Promise<void>;
 }
@@ -107,7 +110,7 @@ export function buildApp(options: AppOptions) {
       }
     });
     api.addHook("preValidation", async (req) => assertUrlText(req));
-    registerGraphql(api);
+    registerGraphql(api, options.graphqlLimits);
     await api.register(registerRest, { prefix: "/v1" });
   });
 

@@ -2,10 +2,13 @@ import { useGraphQlJit } from "@envelop/graphql-jit";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createYoga } from "graphql-yoga";
+import type { GraphqlLimits } from "../config.ts";
 import { INTERNAL_MESSAGE } from "../errors/app-error.ts";
 import type { Context } from "../resolvers/context.ts";
 import { useErrorCodes } from "../schema/error-codes.ts";
 import { schema } from "../schema/index.ts";
+import { jitExecutesCorrectly } from "./graphql-jit-choice.ts";
+import { useGraphqlLimits } from "./graphql-limits.ts";
 
 interface ServerContext {
   req: FastifyRequest;
@@ -13,13 +16,25 @@ interface ServerContext {
 }
 
 /** Mounts graphql-yoga at /graphql inside Fastify, so both transports share hooks, auth, logging and shutdown. */
-export function registerGraphql(app: FastifyInstance) {
+export function registerGraphql(app: FastifyInstance, limits: GraphqlLimits) {
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: "/graphql",
     // Our pino logger already records each request; yoga's own logger would print unstructured lines.
     logging: false,
-    plugins: [useGraphQlJit(), useErrorCodes()],
+    plugins: [
+      useGraphQlJit(
+        {},
+        {
+          enableIf: (args) => jitExecutesCorrectly(args.schema, args.document),
+          // A document it cannot compile answers its errors to the client (mapped by useErrorCodes); nothing for
+          // the log, and never console.error's unstructured line.
+          onError: () => {},
+        },
+      ),
+      useGraphqlLimits(schema, limits),
+      useErrorCodes<ServerContext>((server) => server.req.ctx),
+    ],
     maskedErrors: {
       // Safety net only: useErrorCodes maps every error first.
       maskError: (error) => error as Error,

@@ -1,3 +1,4 @@
+import { loadConfig } from "../../src/config.ts";
 import { buildApp } from "../../src/http/app.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { Services } from "../../src/resolvers/context.ts";
@@ -9,6 +10,7 @@ export async function registeredRoutes(): Promise<string[]> {
     authenticate: async () => ({ kind: "admin" }),
     logger: createLogger("silent"),
     maxBodyBytes: 1024,
+    graphqlLimits: loadConfig({}).graphql,
     ping: async () => {},
   });
   const routes: string[] = [];
