@@ -420,6 +420,8 @@ function problemsOf(r: DatabaseResult): string[] {
   return problems;
 }
 
+const restarted = (r: DatabaseResult) => r.crashes.length + r.unresponsiveKills > 0;
+
 function printReport(results: DatabaseResult[]): void {
   const column = (pick: (r: DatabaseResult) => string) => results.map(pick);
   const rows: string[][] = [
@@ -437,7 +439,11 @@ function printReport(results: DatabaseResult[]): void {
       ...column((r) => `${r.healthz.samples} (${r.probeTimeouts}, ${r.probeFailures})`),
       "",
     ],
-    ["RSS before → after MiB", ...column((r) => `${r.rssMiB.before.toFixed(0)} → ${r.rssMiB.after.toFixed(0)}`), ""],
+    [
+      "RSS before → after MiB",
+      ...column((r) => `${r.rssMiB.before.toFixed(0)} → ${r.rssMiB.after.toFixed(0)}${restarted(r) ? " *" : ""}`),
+      "",
+    ],
     [
       "RSS growth (peak) MiB",
       ...column((r) => `${r.rssMiB.growth.toFixed(0)} (${r.rssMiB.peak.toFixed(0)})`),
@@ -448,6 +454,7 @@ function printReport(results: DatabaseResult[]): void {
     ["shutdown exit", ...column((r) => r.shutdown), "0"],
   ];
   console.log(formatTable(["", ...results.map((r) => r.database), "target"], rows, 1).join("\n"));
+  if (results.some(restarted)) console.log("* the server was restarted during the run: `after` is the last process's");
   for (const r of results) {
     console.log(`\n${r.database}: per family (statuses; unexpected = not the status the case expects)`);
     const familyRows = Object.entries(r.families).map(([name, f]) => [
