@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { startServer } from "./server.ts";
+import { describeStartupFailure } from "./startup-failure.ts";
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -42,6 +43,8 @@ try {
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
 } catch (error) {
-  logger.fatal({ err: error }, "recordgate failed to start");
+  // One line saying what to do, like a configuration error; the stack only for whoever asks for it.
+  logger.debug({ err: error }, "recordgate failed to start");
+  console.error(`recordgate: ${describeStartupFailure(error, config)}`);
   process.exit(1);
 }

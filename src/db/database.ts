@@ -5,6 +5,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.ts";
+import { lockDataFolder } from "./data-folder-lock.ts";
 import { type Invalidations, postgresInvalidations } from "./invalidations.ts";
 import { applyMigrations, readMigrations } from "./migrate.ts";
 import { PGLITE_EXTENSIONS } from "./pglite-extensions.ts";
@@ -32,10 +33,17 @@ export type DatabaseTarget = { url: string } | { pglite: PGlite } | { dataDir: s
 /** PostgreSQL when a URL is given; otherwise PGlite, either an instance the caller owns or a data folder. */
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if ("url" in target) return openPostgres(target.url);
-  if ("pglite" in target) return openPglite(target.pglite, false);
+  if ("pglite" in target) return openPglite(target.pglite);
   const dir = path.join(target.dataDir, "pgdata");
   await mkdir(dir, { recursive: true });
-  return openPglite(await PGlite.create(dir, { extensions: PGLITE_EXTENSIONS }), true);
+  // PGlite would let a second process open the folder and both would write: the lock refuses the second start.
+  const lock = await lockDataFolder(target.dataDir);
+  try {
+    return openPglite(await PGlite.create(dir, { extensions: PGLITE_EXTENSIONS }), lock.release);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
 }
 
 function openPostgres(url: string): Database {
@@ -68,7 +76,8 @@ function openPostgres(url: string): Database {
   };
 }
 
-function openPglite(db: PGlite, owned: boolean): Database {
+/** `release` is given when this module opened the instance (and locked its folder): close() then owns both. */
+function openPglite(db: PGlite, release?: () => Promise<void>): Database {
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(db), errorFormat: "minimal" });
   return {
     backend: "pglite",
@@ -82,8 +91,13 @@ function openPglite(db: PGlite, owned: boolean): Database {
     },
     async close() {
       await prisma.$disconnect();
+      if (!release) return;
       // The adapter's dispose is a no-op: without this the process hangs at exit.
-      if (owned && !db.closed) await db.close();
+      try {
+        if (!db.closed) await db.close();
+      } finally {
+        await release();
+      }
     },
   };
 }

@@ -8,8 +8,11 @@ async function expectStatus(result: Promise<{ status: number; text: string }>, s
   return r;
 }
 
-/** The workspace every hostile case addresses, created through the public API. */
-export async function seedHostile(t: TestServer): Promise<HostileTokens> {
+/**
+ * The workspace every hostile case addresses, created through the public API. Only `rest` is needed, so the load
+ * bench (bench/hostile.ts) seeds a server process with it too; `rest` sends `adminToken` when given no token.
+ */
+export async function seedHostile(t: Pick<TestServer, "rest">, adminToken = TEST_TOKEN): Promise<HostileTokens> {
   const ws = FIXTURE.workspace;
   await expectStatus(t.rest("POST", "/v1/workspaces", { body: { id: ws, name: "Hostile" } }), 201, "workspace");
   const collections: [string, object][] = [
@@ -49,7 +52,7 @@ export async function seedHostile(t: TestServer): Promise<HostileTokens> {
     201,
     "reader token",
   );
-  return { admin: TEST_TOKEN, reader: (JSON.parse(reader.text) as { token: string }).token };
+  return { admin: adminToken, reader: (JSON.parse(reader.text) as { token: string }).token };
 }
 
 /** Everything a refused request must leave as it was: row counts and version sums of every stored kind. */
