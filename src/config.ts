@@ -27,6 +27,8 @@ export interface Config {
   outboundAllow: string;
   /** How long an external source may take to answer (RECORDGATE_OUTBOUND_TIMEOUT_MS). */
   outboundTimeoutMs: number;
+  /** How large a collection's JSON Schema may be (docs/schemas.md): bytes, nesting depth, object keys in all. */
+  schemaLimits: { maxBytes: number; maxDepth: number; maxProperties: number };
 }
 
 export class ConfigError extends Error {}
@@ -88,5 +90,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL || undefined,
     outboundAllow: outboundAllow(env.RECORDGATE_OUTBOUND_ALLOW ?? ""),
     outboundTimeoutMs: integer(env, "RECORDGATE_OUTBOUND_TIMEOUT_MS", 10_000, 100, 30_000),
+    // Defaults keep the slowest schema within them compiling in well under 100 ms (docs/schemas.md).
+    schemaLimits: {
+      maxBytes: integer(env, "RECORDGATE_SCHEMA_MAX_BYTES", 32 * 1024, 1024, 1024 * 1024),
+      maxDepth: integer(env, "RECORDGATE_SCHEMA_MAX_DEPTH", 32, 4, 256),
+      maxProperties: integer(env, "RECORDGATE_SCHEMA_MAX_PROPERTIES", 1_000, 10, 50_000),
+    },
   };
 }
