@@ -87,11 +87,13 @@ function ignoreRefSiblings(node: Record<string, unknown>): void {
  * accept anything there. The same constraint as an anchored pattern property is evaluated like any other key,
  * including by `additionalProperties`.
  */
+const PROTO = "__proto__";
+
 function movePrototypeProperty(node: Record<string, unknown>): void {
   const properties = node.properties as Record<string, unknown> | undefined;
-  if (!properties || typeof properties !== "object" || !Object.hasOwn(properties, "__proto__")) return;
-  const schema = properties.__proto__;
-  delete properties.__proto__;
+  if (!properties || typeof properties !== "object" || !Object.hasOwn(properties, PROTO)) return;
+  const schema = properties[PROTO];
+  delete properties[PROTO];
   const key = "^__proto__$";
   const patterns = { ...(node.patternProperties as Record<string, unknown> | undefined) };
   patterns[key] = Object.hasOwn(patterns, key) ? { allOf: [patterns[key], schema] } : schema;

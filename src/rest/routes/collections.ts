@@ -46,7 +46,8 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
         sources: body.sources,
       });
       reply.code(created ? 201 : 200);
-      return { ...collectionJson(collection), warnings };
+      // Present only when there is advice, so a clean schema's answer is the collection exactly as GET shows it.
+      return warnings.length ? { ...collectionJson(collection), warnings } : collectionJson(collection);
     },
   );
 
