@@ -126,16 +126,20 @@ export function compilePattern(pattern: string): RegExpLike {
   return RE2JS.compile(RE2JS.translateRegExp(ecmaToRe2(pattern)));
 }
 
+const LINEAR = " (backreferences and lookaround are not supported: patterns run on a linear-time engine)";
+/** A `\1`…`\9` or `\k<name>` that is not itself escaped. */
+const BACKREFERENCE = /(?:^|[^\\])(?:\\\\)*\\(?:k<|[1-9])/;
+
 /** Why a pattern cannot run in linear time, or undefined when it can. */
 export function patternProblem(pattern: string): string | undefined {
+  // re2js reads `\k<name>` as a literal and would silently match something else than the client meant.
+  if (BACKREFERENCE.test(pattern)) return `is not a supported regular expression: backreference${LINEAR}`;
   try {
     compilePattern(pattern);
     return undefined;
   } catch (error) {
     const reason = (error as Error).message.replace(/^error parsing regexp: /, "");
-    const hint = /\\[1-9]|\\k<|\(\?<?[=!]/.test(pattern)
-      ? " (backreferences and lookaround are not supported: patterns run on a linear-time engine)"
-      : "";
+    const hint = /\\[1-9]|\\k<|\(\?<?[=!]/.test(pattern) ? LINEAR : "";
     return `is not a supported regular expression: ${reason}${hint}`;
   }
 }
