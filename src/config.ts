@@ -29,6 +29,8 @@ export interface Config {
   outboundAllow: string;
   /** How long an external source may take to answer (RECORDGATE_OUTBOUND_TIMEOUT_MS). */
   outboundTimeoutMs: number;
+  /** How large a collection's JSON Schema may be (docs/schemas.md): bytes, nesting depth, object keys in all. */
+  schemaLimits: { maxBytes: number; maxDepth: number; maxProperties: number };
   /** What one GraphQL request may ask for and produce (docs/api.md, "Limits"). */
   graphql: GraphqlLimits;
 }
@@ -130,6 +132,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxRows: integer(env, "RECORDGATE_GRAPHQL_MAX_ROWS", 20_000, 1, 100_000_000),
       maxBytes: integer(env, "RECORDGATE_GRAPHQL_MAX_BYTES", 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       timeoutMs: integer(env, "RECORDGATE_GRAPHQL_TIMEOUT_MS", 5_000, 10, 600_000),
+    },
+    // Bounds what one save may cost to compile; the slowest shapes within them are measured in docs/schemas.md.
+    schemaLimits: {
+      maxBytes: integer(env, "RECORDGATE_SCHEMA_MAX_BYTES", 32 * 1024, 1024, 1024 * 1024),
+      maxDepth: integer(env, "RECORDGATE_SCHEMA_MAX_DEPTH", 32, 4, 256),
+      maxProperties: integer(env, "RECORDGATE_SCHEMA_MAX_PROPERTIES", 1_000, 10, 50_000),
     },
   };
 }

@@ -122,7 +122,7 @@ export async function startServer(
   );
   const services: Services = {
     prisma: db.prisma,
-    schemas: new SchemaRegistry(),
+    schemas: new SchemaRegistry({ limits: config.schemaLimits }),
     collections,
     records: new RoutingRecordSource(native, external),
     relationships: new RelationshipStore(db.sql),

@@ -10,7 +10,7 @@ import type { Context } from "./context.ts";
 import { displayFieldProblems, SLUG, slugProblem } from "./identifiers.ts";
 import { type PageInput, type PageResult, parsePage } from "./page.ts";
 import { parseIndexes } from "./query/parse.ts";
-import { compileSchema } from "./schema-registry.ts";
+import type { SchemaWarning } from "./schema-registry.ts";
 import { requireWorkspace } from "./workspaces.ts";
 
 export interface UpsertCollectionInput {
@@ -84,20 +84,21 @@ function checkFields(id: string, input: UpsertCollectionInput): ErrorDetail[] {
 
 /**
  * Creates or replaces a collection in one conflict-aware statement. The schema is compiled first so a broken schema
- * never lands; existing records are re-validated on their next write, not now (no migrations).
+ * never lands; existing records are re-validated on their next write, not now (no migrations). `warnings` are what
+ * a stricter reading of the schema would question (unknown keywords, ignored `then`…): advice, never a refusal.
  */
 export async function upsertCollection(
   ctx: Context,
   workspaceId: string,
   id: string,
   input: UpsertCollectionInput,
-): Promise<{ collection: Collection; created: boolean }> {
+): Promise<{ collection: Collection; created: boolean; warnings: SchemaWarning[] }> {
   await authorize(ctx, "write", "collections", workspaceId, id);
   const details = checkFields(id, input);
   const parsedSources = parseSources(input.sources, ctx.outboundPolicy);
   details.push(...parsedSources.details);
   if (details.length) throw validationError("Invalid collection", details);
-  compileSchema(input.jsonSchema);
+  const compiled = ctx.schemas.compile(input.jsonSchema);
   const indexes = parseIndexes(input.indexes, input.jsonSchema);
   await requireWorkspace(ctx, workspaceId);
   const sources = await vaultInlineSecrets(ctx, workspaceId, id, parsedSources.sources, parsedSources.inlineSecrets);
@@ -118,7 +119,9 @@ export async function upsertCollection(
   );
   await ctx.collections.invalidate(workspaceId, id);
   await ctx.records.dropIndexes(ref, keep);
-  return { collection, created: collection.version === 1 };
+  // The first write after a save must not pay for compiling the schema again.
+  ctx.schemas.remember(collection, compiled.validate);
+  return { collection, created: collection.version === 1, warnings: compiled.warnings };
 }
 
 /** The vault name of a source's inline secret: one per workspace, collection and source. */

@@ -15,7 +15,6 @@ import { requireCollection } from "./collections.ts";
 import type { Context } from "./context.ts";
 import { isProxied, mappedFields } from "./external.ts";
 import { isRecordId } from "./identifiers.ts";
-import { toDetails } from "./schema-registry.ts";
 import { assertStorable } from "./storable.ts";
 
 export interface UpsertRecordInput {
@@ -78,13 +77,8 @@ function validateData(ctx: Context, collection: Collection, data: unknown): obje
   if (bytes > ctx.limits.maxRecordBytes) {
     throw payloadTooLarge(`Record data is ${bytes} bytes; the limit is ${ctx.limits.maxRecordBytes}`);
   }
-  const validate = ctx.schemas.validatorFor(collection);
-  if (!validate(data)) {
-    throw validationError(
-      `Record does not match the schema of collection '${collection.id}'`,
-      toDetails(validate.errors),
-    );
-  }
+  const problems = ctx.schemas.validate(collection, data);
+  if (problems) throw validationError(`Record does not match the schema of collection '${collection.id}'`, problems);
   return data;
 }
 

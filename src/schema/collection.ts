@@ -62,12 +62,18 @@ const CollectionInput = builder.inputType("CollectionInput", {
   }),
 });
 
+const SchemaWarningType = builder.objectRef<{ path: string; message: string }>("SchemaWarning").implement({
+  description: "Something a stricter reading of the schema would question; the schema was saved as given.",
+  fields: (t) => ({ path: t.exposeString("path"), message: t.exposeString("message") }),
+});
+
 const UpsertCollectionPayload = builder
   .objectRef<Awaited<ReturnType<typeof collections.upsertCollection>>>("UpsertCollectionPayload")
   .implement({
     fields: (t) => ({
       collection: t.field({ type: CollectionType, resolve: (p) => p.collection }),
       created: t.exposeBoolean("created"),
+      warnings: t.field({ type: [SchemaWarningType], resolve: (p) => p.warnings }),
     }),
   });
 

@@ -36,7 +36,7 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
       if (body.id !== undefined && body.id !== params.id) {
         throw validationError("Body id does not match the path", [{ path: "id", message: `must be '${params.id}'` }]);
       }
-      const { collection, created } = await collections.upsertCollection(req.ctx, params.ws, params.id, {
+      const { collection, created, warnings } = await collections.upsertCollection(req.ctx, params.ws, params.id, {
         name: body.name,
         description: body.description,
         jsonSchema: body.json_schema ?? body.schema,
@@ -46,7 +46,8 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
         sources: body.sources,
       });
       reply.code(created ? 201 : 200);
-      return collectionJson(collection);
+      // Present only when there is advice, so a clean schema's answer is the collection exactly as GET shows it.
+      return warnings.length ? { ...collectionJson(collection), warnings } : collectionJson(collection);
     },
   );
 

@@ -45,6 +45,8 @@ export const FIXTURE = {
   open: "items",
   /** contactSchema: name required, additionalProperties false. */
   typed: "contacts",
+  /** Patterns that backtrack exponentially on a regex engine (hostile/schemas.ts sends the attack strings). */
+  patterned: "patterned",
   /** A collection `reader` may not read. */
   hidden: "secrets",
   record: "0b6f3c1e-0000-4000-8000-000000000001",

@@ -1,6 +1,7 @@
 import { contactSchema } from "../fixtures.ts";
 import { TEST_TOKEN, type TestServer } from "../server.ts";
 import { FIXTURE, type HostileTokens, recordsPath } from "./case.ts";
+import { REDOS_PATTERNS } from "./schemas.ts";
 
 async function expectStatus(result: Promise<{ status: number; text: string }>, status: number, what: string) {
   const r = await result;
@@ -19,6 +20,16 @@ export async function seedHostile(t: Pick<TestServer, "rest">, adminToken = TEST
     [FIXTURE.open, { type: "object" }],
     [FIXTURE.typed, contactSchema],
     [FIXTURE.hidden, { type: "object" }],
+    // ReDoS cases write records here: one catastrophic-backtracking pattern per property.
+    [
+      FIXTURE.patterned,
+      {
+        type: "object",
+        properties: Object.fromEntries(
+          Object.entries(REDOS_PATTERNS).map(([field, pattern]) => [field, { type: "string", pattern }]),
+        ),
+      },
+    ],
   ];
   for (const [id, json_schema] of collections) {
     await expectStatus(
