@@ -1,32 +1,9 @@
-import type { PGlite } from "@electric-sql/pglite";
 import { print } from "graphql";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ThreeLevelsDocument, type ThreeLevelsQuery } from "./generated/graphql.ts";
 import { backends } from "./support/database.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
-
-/**
- * Counts every statement the server sends while `fn` runs. The server is in-process, so wrapping the driver's
- * query method sees Prisma's statements and the record source's alike.
- */
-async function countStatements(t: TestServer, fn: () => Promise<unknown>): Promise<number> {
-  let count = 0;
-  const target = "pglite" in t.db.target ? (t.db.target.pglite as PGlite) : (pg.Client.prototype as pg.Client);
-  const original = target.query;
-  // biome-ignore lint/suspicious/noExplicitAny: a transparent wrapper over an overloaded driver method.
-  (target as any).query = function (this: unknown, ...args: unknown[]) {
-    count++;
-    // biome-ignore lint/suspicious/noExplicitAny: forwards the same overloaded call.
-    return (original as any).apply(this, args);
-  };
-  try {
-    await fn();
-  } finally {
-    target.query = original;
-  }
-  return count;
-}
+import { countStatements } from "./support/statements.ts";
 
 describe.each(backends())("SQL statements per request on %s", (backend) => {
   let t: TestServer;
