@@ -198,7 +198,7 @@ interface PageRow extends RecordRow {
   k1: string;
 }
 
-/** Ties Recordgate's cursors to their sort; the default order is the empty sort (src/resolvers/query/cursor.ts). */
+/** Ties Recordgate's cursors to their sort; the default order is the empty sort (src/query/cursor.ts). */
 const DEFAULT_SORT_SIGNATURE = createHash("sha256").update("").digest("base64url").slice(0, 12);
 
 /** Recordgate's keyset cursor: the last row's sort keys, on every full page. */

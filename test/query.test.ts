@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Prisma } from "../src/generated/prisma/client.ts";
-import { parseAggregate } from "../src/resolvers/query/aggregate.ts";
-import { parseQueryParts } from "../src/resolvers/query/parse.ts";
+import { parseAggregate } from "../src/query/aggregate.ts";
+import { parseQueryParts } from "../src/query/parse.ts";
 import { compileRecordQuery } from "../src/sources/native.ts";
 import { compileAggregate } from "../src/sources/native-query.ts";
 import { backends } from "./support/database.ts";

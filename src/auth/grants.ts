@@ -1,5 +1,5 @@
 import type { ErrorDetail } from "../errors/app-error.ts";
-import { productionIdOf } from "../resolvers/identifiers.ts";
+import { productionIdOf } from "../identifiers.ts";
 
 /** The resource kinds permissions name (the contract's list). */
 export const RESOURCES = [

@@ -9,7 +9,7 @@ import {
   isListType,
   isObjectType,
 } from "graphql";
-import type { GraphqlLimits } from "../config.ts";
+import type { GraphqlLimits } from "./graphql-limit-settings.ts";
 import { limitRefusal, overLimit } from "./graphql-refusal.ts";
 
 /** JSON text length of `value`, counted without serialising it; stops once past `cap`. */

@@ -1,5 +1,5 @@
 import { type GraphQLError, Lexer, Source, TokenKind } from "graphql";
-import type { GraphqlLimits } from "../config.ts";
+import type { GraphqlLimits } from "./graphql-limit-settings.ts";
 import { overLimit } from "./graphql-refusal.ts";
 
 const OPENING = new Set<string>([TokenKind.BRACE_L, TokenKind.BRACKET_L, TokenKind.PAREN_L]);

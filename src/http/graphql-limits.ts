@@ -1,9 +1,9 @@
 import { type ExecutionArgs, type GraphQLSchema, parse, type Source } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import type { GraphqlLimits } from "../config.ts";
 import { installBudget, startBudget } from "./graphql-budget.ts";
 import { costRefusal, queryCost } from "./graphql-cost.ts";
 import { documentSizeRefusal } from "./graphql-document-size.ts";
+import type { GraphqlLimits } from "./graphql-limit-settings.ts";
 import { shapeRefusals } from "./graphql-shape.ts";
 
 /**

@@ -11,7 +11,7 @@ import {
   type ValidationContext,
   validate,
 } from "graphql";
-import type { GraphqlLimits } from "../config.ts";
+import type { GraphqlLimits } from "./graphql-limit-settings.ts";
 import { overLimit } from "./graphql-refusal.ts";
 
 /**

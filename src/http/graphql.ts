@@ -2,12 +2,12 @@ import { useGraphQlJit } from "@envelop/graphql-jit";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { createYoga } from "graphql-yoga";
-import type { GraphqlLimits } from "../config.ts";
 import { INTERNAL_MESSAGE } from "../errors/app-error.ts";
 import type { Context } from "../resolvers/context.ts";
 import { useErrorCodes } from "../schema/error-codes.ts";
 import { schema } from "../schema/index.ts";
 import { jitExecutesCorrectly } from "./graphql-jit-choice.ts";
+import type { GraphqlLimits } from "./graphql-limit-settings.ts";
 import { useGraphqlLimits } from "./graphql-limits.ts";
 
 interface ServerContext {

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { type Collection, Prisma, type PrismaClient } from "../generated/prisma/client.ts";
+import { parseIndexes } from "../query/parse.ts";
 import type { CollectionRef, RecordSource } from "../sources/record-source.ts";
-import { parseIndexes } from "./query/parse.ts";
 
 /** What a collection is, apart from its records: what previews start from and promotion copies. */
 export interface CollectionConfig {

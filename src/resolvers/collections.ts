@@ -2,14 +2,14 @@ import { createHash } from "node:crypto";
 import { type ErrorDetail, notFound, validationError } from "../errors/app-error.ts";
 import { translateDatabaseError } from "../errors/database-error.ts";
 import type { Collection, Prisma } from "../generated/prisma/client.ts";
+import { displayFieldProblems, SLUG, slugProblem } from "../identifiers.ts";
+import { parseIndexes } from "../query/parse.ts";
 import { type InlineSecret, parseSources, type SourceConfig, VAULT_PREFIX } from "../sources/external/config.ts";
 import type { RecordRow } from "../sources/record-source.ts";
 import { authorize, can, collectionScope } from "./authorize.ts";
 import { saveCollection } from "./collection-config.ts";
 import type { Context } from "./context.ts";
-import { displayFieldProblems, SLUG, slugProblem } from "./identifiers.ts";
 import { type PageInput, type PageResult, parsePage } from "./page.ts";
-import { parseIndexes } from "./query/parse.ts";
 import type { SchemaWarning } from "./schema-registry.ts";
 import { requireWorkspace } from "./workspaces.ts";
 

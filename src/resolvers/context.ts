@@ -1,11 +1,7 @@
-import type { Logger } from "pino";
-
-/** The logging calls the domain uses; satisfied by pino and by Fastify's request logger. */
-export type Log = Pick<Logger, "debug" | "info" | "warn" | "error">;
-
 import type { Principal } from "../auth/authenticate.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { RateLimitDecision, WorkspaceLimits } from "../limits/workspace-limits.ts";
+import type { Log } from "../logger.ts";
 import type { AddressPolicy } from "../outbound/address-policy.ts";
 import type { RecordSource } from "../sources/record-source.ts";
 import type { RelationshipStore } from "../sources/relationships.ts";

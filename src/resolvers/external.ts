@@ -1,9 +1,9 @@
 import { AppError, notFound, validationError } from "../errors/app-error.ts";
 import type { Collection } from "../generated/prisma/client.ts";
+import type { Log } from "../logger.ts";
 import { SourceFailure, UpstreamError } from "../sources/external/upstream-error.ts";
 import { MappingError } from "../sources/mapping/index.ts";
 import type { RecordSource } from "../sources/record-source.ts";
-import type { Log } from "./context.ts";
 
 /** Whether `externalSource` names one of the collection's sources, i.e. whether the record lives upstream. */
 export function isProxied(collection: Collection, externalSource: string | null | undefined): externalSource is string {

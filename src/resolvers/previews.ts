@@ -1,10 +1,10 @@
 import { conflict, validationError } from "../errors/app-error.ts";
 import { translateDatabaseError } from "../errors/database-error.ts";
 import type { Workspace } from "../generated/prisma/client.ts";
+import { displayFieldProblems, PREVIEW_SEPARATOR, workspaceSlugProblem } from "../identifiers.ts";
 import { authorize } from "./authorize.ts";
 import { buildDeclaredIndexes, configOf } from "./collection-config.ts";
 import type { Context } from "./context.ts";
-import { displayFieldProblems, PREVIEW_SEPARATOR, workspaceSlugProblem } from "./identifiers.ts";
 import { type PageInput, type PageResult, parsePage } from "./page.ts";
 import { requireWorkspace } from "./workspaces.ts";
 

@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from "uuid";
 import { conflict, type ErrorDetail, forbidden, notFound, validationError } from "../errors/app-error.ts";
 import type { Collection, Prisma, Promotion } from "../generated/prisma/client.ts";
+import { isRecordId, SLUG } from "../identifiers.ts";
 import { authorize } from "./authorize.ts";
 import {
   buildDeclaredIndexes,
@@ -10,7 +11,6 @@ import {
   saveCollection,
 } from "./collection-config.ts";
 import type { Context } from "./context.ts";
-import { isRecordId, SLUG } from "./identifiers.ts";
 import { type PageInput, type PageResult, parsePage } from "./page.ts";
 import { requireProduction } from "./previews.ts";
 import { requireWorkspace } from "./workspaces.ts";

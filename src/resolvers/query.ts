@@ -1,16 +1,16 @@
 import { validationError } from "../errors/app-error.ts";
 import type { Collection } from "../generated/prisma/client.ts";
+import { type AggregateInput, parseAggregate } from "../query/aggregate.ts";
+import { decodeCursor, encodeCursor } from "../query/cursor.ts";
+import { type Aggregation, searchOf } from "../query/model.ts";
+import { parseQueryParts, type QueryInput } from "../query/parse.ts";
+import { sortKeyDomains } from "../query/sort-keys.ts";
 import type { RecordRow } from "../sources/record-source.ts";
 import { authorize } from "./authorize.ts";
 import { requireCollection } from "./collections.ts";
 import type { Context } from "./context.ts";
 import { isProxied } from "./external.ts";
 import { type Page, type PageInput, parsePage } from "./page.ts";
-import { type AggregateInput, parseAggregate } from "./query/aggregate.ts";
-import { decodeCursor, encodeCursor } from "./query/cursor.ts";
-import { type Aggregation, searchOf } from "./query/model.ts";
-import { parseQueryParts, type QueryInput } from "./query/parse.ts";
-import { sortKeyDomains } from "./query/sort-keys.ts";
 import { assertStorable } from "./storable.ts";
 
 export interface RecordQueryInput extends PageInput, QueryInput {

@@ -8,13 +8,13 @@ import {
 } from "../errors/app-error.ts";
 import { translateDatabaseError } from "../errors/database-error.ts";
 import type { Collection } from "../generated/prisma/client.ts";
+import { isRecordId } from "../identifiers.ts";
 import { isJsonObject } from "../json-object.ts";
 import type { CollectionRef, RecordRow, WriteRefusal } from "../sources/record-source.ts";
 import { authorize } from "./authorize.ts";
 import { requireCollection } from "./collections.ts";
 import type { Context } from "./context.ts";
 import { isProxied, mappedFields } from "./external.ts";
-import { isRecordId } from "./identifiers.ts";
 import { assertStorable } from "./storable.ts";
 
 export interface UpsertRecordInput {

@@ -1,5 +1,6 @@
 import { conflict, type ErrorDetail, notFound, payloadTooLarge, validationError } from "../errors/app-error.ts";
 import { translateDatabaseError } from "../errors/database-error.ts";
+import { isRecordId, SLUG } from "../identifiers.ts";
 import { mayBeExternalId } from "../sources/external/record-id.ts";
 import type { RecordRow } from "../sources/record-source.ts";
 import type {
@@ -13,7 +14,6 @@ import type {
 import { authorize, can, collectionScope } from "./authorize.ts";
 import { requireCollection } from "./collections.ts";
 import type { Context } from "./context.ts";
-import { isRecordId, SLUG } from "./identifiers.ts";
 import { type PageInput, type PageResult, parsePage } from "./page.ts";
 import { assertStorable } from "./storable.ts";
 

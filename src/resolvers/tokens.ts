@@ -4,8 +4,8 @@ import { hashToken, TOKEN_PREFIX } from "../auth/authenticate.ts";
 import { covers, type Grant, parseGrants } from "../auth/grants.ts";
 import { type ErrorDetail, forbidden, notFound, unauthorized, validationError } from "../errors/app-error.ts";
 import { type ApiToken, Prisma } from "../generated/prisma/client.ts";
+import { isRecordId } from "../identifiers.ts";
 import type { Context } from "./context.ts";
-import { isRecordId } from "./identifiers.ts";
 import { type PageInput, type PageResult, parsePage } from "./page.ts";
 
 export type TokenStatus = "active" | "expired" | "revoked";

@@ -1,9 +1,9 @@
 import { conflict, type ErrorDetail, forbidden, notFound, validationError } from "../errors/app-error.ts";
 import { translateDatabaseError } from "../errors/database-error.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
+import { isRecordId } from "../identifiers.ts";
 import type { VaultSecret } from "../vault/vault.ts";
 import type { Context } from "./context.ts";
-import { isRecordId } from "./identifiers.ts";
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const MAX_VALUE_BYTES = 64 * 1024;

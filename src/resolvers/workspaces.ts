@@ -1,9 +1,9 @@
 import { conflict, type ErrorDetail, notFound, validationError } from "../errors/app-error.ts";
 import { translateDatabaseError } from "../errors/database-error.ts";
 import type { Collection, Prisma, Workspace } from "../generated/prisma/client.ts";
+import { displayFieldProblems, isWorkspaceId, RESERVED_WORKSPACE_IDS, workspaceSlugProblem } from "../identifiers.ts";
 import { authorize, workspaceScope } from "./authorize.ts";
 import type { Context } from "./context.ts";
-import { displayFieldProblems, isWorkspaceId, RESERVED_WORKSPACE_IDS, workspaceSlugProblem } from "./identifiers.ts";
 import { type PageInput, type PageResult, parsePage } from "./page.ts";
 
 export interface WorkspaceSettings {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { SqlSession } from "../db/sql-session.ts";
-import { isWorkspaceId, SLUG } from "../resolvers/identifiers.ts";
-import type { IndexSpec } from "../resolvers/query/parse.ts";
+import { isWorkspaceId, SLUG } from "../identifiers.ts";
+import type { IndexSpec } from "../query/parse.ts";
 import { indexColumns, statisticsExpressions } from "./native-query.ts";
 import type { CollectionRef } from "./record-source.ts";
 

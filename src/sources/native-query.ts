@@ -10,8 +10,8 @@ import type {
   Scalar,
   SearchCondition,
   SortTerm,
-} from "../resolvers/query/model.ts";
-import { sortKeyDomains } from "../resolvers/query/sort-keys.ts";
+} from "../query/model.ts";
+import { sortKeyDomains } from "../query/sort-keys.ts";
 
 type Sql = Prisma.Sql;
 const { sql, raw, join, empty } = Prisma;

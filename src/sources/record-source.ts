@@ -1,6 +1,6 @@
 import type { Record as RecordRow } from "../generated/prisma/client.ts";
-import type { AggregateQuery, RecordQuery } from "../resolvers/query/model.ts";
-import type { IndexSpec } from "../resolvers/query/parse.ts";
+import type { AggregateQuery, RecordQuery } from "../query/model.ts";
+import type { IndexSpec } from "../query/parse.ts";
 
 export type { RecordRow };
 

@@ -1,5 +1,5 @@
-import type { AggregateQuery, RecordQuery } from "../resolvers/query/model.ts";
-import type { IndexSpec } from "../resolvers/query/parse.ts";
+import type { AggregateQuery, RecordQuery } from "../query/model.ts";
+import type { IndexSpec } from "../query/parse.ts";
 import { mayBeExternalId } from "./external/record-id.ts";
 import type {
   AggregateRow,

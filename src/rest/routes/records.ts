@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import { validationError } from "../../errors/app-error.ts";
-import type { AggregateInput } from "../../resolvers/query/aggregate.ts";
+import type { AggregateInput } from "../../query/aggregate.ts";
 import { aggregateRecords, queryRecords, type RecordQueryInput } from "../../resolvers/query.ts";
 import * as records from "../../resolvers/records.ts";
 import { aggregateBody, patchRecordBody, recordListQuery, recordQueryBody, upsertRecordBody } from "../schemas.ts";

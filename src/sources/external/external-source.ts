@@ -1,8 +1,8 @@
 import type { SqlSession } from "../../db/sql-session.ts";
 import type { Collection, Prisma } from "../../generated/prisma/client.ts";
 import type { OutboundClient } from "../../outbound/http-client.ts";
+import type { RecordQuery } from "../../query/model.ts";
 import { setRecent } from "../../recent-map.ts";
-import type { RecordQuery } from "../../resolvers/query/model.ts";
 import type { Vault } from "../../vault/vault.ts";
 import type {
   AggregateRow,

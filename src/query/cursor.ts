@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { validationError } from "../../errors/app-error.ts";
+import { validationError } from "../errors/app-error.ts";
 import type { SortTerm } from "./model.ts";
 
 /** Sorts seen recently and their signatures: every page of a query hashes the same sort again. */

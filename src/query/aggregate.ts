@@ -1,4 +1,4 @@
-import { isJsonObject } from "../../json-object.ts";
+import { isJsonObject } from "../json-object.ts";
 import { KEY, parseField } from "./fields.ts";
 import { parseFilter } from "./filter.ts";
 import type { AggregateFn, AggregateQuery, Aggregation, FieldRef } from "./model.ts";

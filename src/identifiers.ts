@@ -1,4 +1,4 @@
-import { type ErrorDetail, validationError } from "../errors/app-error.ts";
+import { type ErrorDetail, validationError } from "./errors/app-error.ts";
 
 /** Workspace and collection ids: caller-chosen, immutable slugs. */
 export const SLUG = /^[a-z0-9][a-z0-9_-]{0,62}$/;

@@ -1,4 +1,4 @@
-import { type ErrorDetail, validationError } from "../../errors/app-error.ts";
+import { type ErrorDetail, validationError } from "../errors/app-error.ts";
 
 /** Collects every problem with a query before failing, so one response lists them all. */
 export class Problems {

@@ -1,4 +1,4 @@
-import { isJsonObject } from "../../json-object.ts";
+import { isJsonObject } from "../json-object.ts";
 import { parseField } from "./fields.ts";
 import { parseFilter } from "./filter.ts";
 import type { FieldRef, Filter, SortTerm, TotalMode } from "./model.ts";

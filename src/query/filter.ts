@@ -1,5 +1,5 @@
-import { isJsonObject } from "../../json-object.ts";
 import { isRecordId } from "../identifiers.ts";
+import { isJsonObject } from "../json-object.ts";
 import { parseField } from "./fields.ts";
 import { normaliseInstant } from "./instants.ts";
 import { type Condition, type FieldRef, type Filter, OPS, type Op, type Scalar, type ValueType } from "./model.ts";
