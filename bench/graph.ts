@@ -21,7 +21,7 @@
 import { performance } from "node:perf_hooks";
 import { isDeepStrictEqual } from "node:util";
 import type pg from "pg";
-import { baselineClients, withClient } from "./support/database.ts";
+import { baselineClients, SEEDED, withClient } from "./support/database.ts";
 import { measureHttpFloor, measureLatency, succeeds } from "./support/latency.ts";
 import { type Closer, runMain } from "./support/lifecycle.ts";
 import { explain, type PlanSummary } from "./support/plans.ts";
@@ -100,7 +100,8 @@ const RECORDS_SQL = `
   SELECT ${uuidV7("t.at")}, $1, $2, jsonb_build_object('n', t.g, 'name', 'Node ' || t.g), t.at, t.at
   FROM (
     SELECT g, $5::timestamptz + g * interval '1 millisecond' AS at FROM generate_series($3::int, $4::int) AS g
-  ) t`;
+  ) t
+  WHERE ${SEEDED}`;
 
 // Link k of record g points at record 1 + (g − 1 + offset) mod N, offset = 1 + (7919·g + step·k) mod (N − 1) with
 // step coprime to N − 1: offsets 1 … N − 1 never point back at g, and k·step mod (N − 1) differs for every k < N − 1,
@@ -117,7 +118,8 @@ const LINKS_SQL = `
     FROM generate_series($4::int, $5::int) AS g CROSS JOIN generate_series(0, $9::int - 1) AS k
   ) t
   JOIN bench_nodes s ON s.n = t.g
-  JOIN bench_nodes d ON d.n = t.target`;
+  JOIN bench_nodes d ON d.n = t.target
+  WHERE ${SEEDED}`;
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 

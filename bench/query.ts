@@ -19,7 +19,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { isDeepStrictEqual } from "node:util";
 import autocannon from "autocannon";
 import type pg from "pg";
-import { type BenchDatabase, baselineClients, waitUntilIdle, withClient } from "./support/database.ts";
+import { type BenchDatabase, baselineClients, SEEDED, waitUntilIdle, withClient } from "./support/database.ts";
 import { measureHttpFloor, measureLatency, succeeds } from "./support/latency.ts";
 import { type Closer, runMain } from "./support/lifecycle.ts";
 import { explain, type PlanSummary } from "./support/plans.ts";
@@ -137,7 +137,8 @@ const LOAD_SQL = `
     FROM generate_series($3::int, $4::int) AS g
     -- OFFSET 0 keeps the subquery from being flattened, which would draw random() again at every reference.
     OFFSET 0
-  ) t`;
+  ) t
+  WHERE ${SEEDED}`;
 
 /** Loads straight into the table in one transaction (the API would measure per-record PUTs, not queries). */
 async function loadInvoices(url: string, count: number): Promise<LoadStats> {

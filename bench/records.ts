@@ -17,7 +17,7 @@ import { isDeepStrictEqual } from "node:util";
 import autocannon from "autocannon";
 import type pg from "pg";
 import { v7 as uuidv7 } from "uuid";
-import { baselinePool, createBenchDatabase, withClient } from "./support/database.ts";
+import { baselinePool, createBenchDatabase, SEEDED, withClient } from "./support/database.ts";
 import { type Closer, runMain } from "./support/lifecycle.ts";
 import { startRecordgate } from "./support/recordgate.ts";
 import { writeResults } from "./support/results.ts";
@@ -116,7 +116,8 @@ const LOAD_SQL = `
   INSERT INTO records (id, workspace_id, collection_id, external_id, external_source, data, created_at, updated_at)
   SELECT r.id, $1, $2, r.external_id, r.external_source, r.data, r.created_at, r.created_at
   FROM jsonb_to_recordset($3::jsonb)
-    AS r(id uuid, external_id text, external_source text, data jsonb, created_at timestamptz)`;
+    AS r(id uuid, external_id text, external_source text, data jsonb, created_at timestamptz)
+  WHERE ${SEEDED}`;
 
 /** Loads straight into the table in one transaction (the API would measure per-record PUTs, not the read path). */
 async function loadRecords(url: string, count: number): Promise<{ ids: string[]; stats: LoadStats }> {

@@ -1,7 +1,7 @@
 import { print } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ThreeLevelsDocument, type ThreeLevelsQuery } from "./generated/graphql.ts";
-import { backends } from "./support/database.ts";
+import { backends, SEEDED } from "./support/database.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
 import { countStatements } from "./support/statements.ts";
 
@@ -67,13 +67,13 @@ describe.each(backends())("SQL statements per GraphQL level on %s", (backend) =>
       INSERT INTO records (id, workspace_id, collection_id, data)
       SELECT ('00000000-0000-7000-8000-' || lpad(g::text, 12, '0'))::uuid, 'g', 'nodes',
              jsonb_build_object('n', g, 'kind', CASE WHEN g <= 50 THEN 'root' ELSE 'leaf' END)
-      FROM generate_series(1, 150) g`);
+      FROM generate_series(1, 150) g WHERE ${SEEDED}`);
     await t.db.query(`
       INSERT INTO relationships (id, workspace_id, rel_type, source_collection, source_id, target_collection, target_id, data)
       SELECT gen_random_uuid(), 'g', 'links', 'nodes', ('00000000-0000-7000-8000-' || lpad(s::text, 12, '0'))::uuid,
              'nodes', ('00000000-0000-7000-8000-' || lpad((51 + (s * 7 + k) % 100)::text, 12, '0'))::uuid,
              jsonb_build_object('k', k)
-      FROM generate_series(1, 150) s, generate_series(0, 9) k`);
+      FROM generate_series(1, 150) s, generate_series(0, 9) k WHERE ${SEEDED}`);
   });
   afterAll(() => t?.close());
 

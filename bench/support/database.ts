@@ -3,6 +3,9 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { Closer } from "./lifecycle.ts";
 
+/** The change context of rows a bench loads straight into the tables (the change trigger refuses writes without one). */
+export const SEEDED = `rg_change_context('{"actor":"seed","request_id":"seed","origin":"api"}')`;
+
 export interface BenchDatabase {
   name: string;
   url: string;

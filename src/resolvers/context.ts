@@ -1,4 +1,5 @@
 import type { Principal } from "../auth/authenticate.ts";
+import type { ChangeContext } from "../changes/context.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { RateLimitDecision, WorkspaceLimits } from "../limits/workspace-limits.ts";
 import type { Log } from "../logger.ts";
@@ -32,6 +33,8 @@ export interface Context extends Services {
   principal: Principal;
   requestId: string;
   log: Log;
+  /** Who this request's writes are recorded as (its token, its request id, and where it came from). */
+  change: ChangeContext;
   /** This request's DataLoaders (created on first use: most REST requests never batch). */
   readonly loaders: Loaders;
   /** Sets a header on this request's HTTP response (rate-limit headers, for REST and GraphQL alike). */
@@ -51,6 +54,11 @@ export function createContext(
     ...services,
     records,
     ...request,
+    change: {
+      actor: request.principal.kind === "admin" ? "admin" : request.principal.id,
+      requestId: request.requestId,
+      origin: "api",
+    },
     header: request.header ?? (() => {}),
     metered: new Map(),
     get loaders() {

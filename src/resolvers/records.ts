@@ -132,13 +132,17 @@ export async function upsertRecord(
   }
   const id = input.id != null ? input.id.toLowerCase() : undefined;
   const outcome = await ctx.records
-    .upsert(ref, {
-      id,
-      externalId: input.externalId ?? undefined,
-      externalSource: input.externalSource ?? undefined,
-      data,
-      expectedVersion: input.version ?? undefined,
-    })
+    .upsert(
+      ref,
+      {
+        id,
+        externalId: input.externalId ?? undefined,
+        externalSource: input.externalSource ?? undefined,
+        data,
+        expectedVersion: input.version ?? undefined,
+      },
+      ctx.change,
+    )
     .catch((error: unknown) =>
       translateDatabaseError(error, {
         unique: () =>
@@ -172,7 +176,11 @@ async function upsertExternal(
   if (input.version != null) details.push({ path: "version", message: "is not supported for source records" });
   if (details.length) throw validationError("Invalid record", details);
   const source = input.externalSource as string;
-  const outcome = await ctx.records.upsert(ref, { externalId: input.externalId ?? undefined, source, data });
+  const outcome = await ctx.records.upsert(
+    ref,
+    { externalId: input.externalId ?? undefined, source, data },
+    ctx.change,
+  );
   if (!outcome.ok) throw refusalError(outcome.reason, String(input.externalId));
   return outcome;
 }
@@ -216,7 +224,7 @@ export async function patchRecord(
     if (input.version != null && current.version !== input.version) throw refusalError("stale", id, input.version);
     const merged = validateData(ctx, collection, { ...patchBase(collection, current), ...input.data });
     // Compare-and-set on the version we merged from: a concurrent write makes this miss, and we merge again.
-    const outcome = await ctx.records.replaceData(ref, current.id, merged, current.version);
+    const outcome = await ctx.records.replaceData(ref, current.id, merged, current.version, ctx.change);
     if (outcome.ok) return outcome.record;
     if (outcome.reason !== "stale" || input.version != null || attempt >= PATCH_ATTEMPTS) {
       throw refusalError(outcome.reason, current.id, input.version);
@@ -227,7 +235,7 @@ export async function patchRecord(
 export async function deleteRecord(ctx: Context, workspaceId: string, collectionId: string, id: string) {
   await authorize(ctx, "write", "records", workspaceId, collectionId);
   const outcome = isRecordId(id)
-    ? await ctx.records.softDelete(refById(workspaceId, collectionId), id.toLowerCase())
+    ? await ctx.records.softDelete(refById(workspaceId, collectionId), id.toLowerCase(), ctx.change)
     : ({ ok: false, reason: "missing" } as const);
   if (outcome.ok) return;
   throw refusalError(outcome.reason, id);
@@ -243,7 +251,7 @@ export async function flagRecord(
 ): Promise<RecordRow> {
   await authorize(ctx, "write", "records", workspaceId, collectionId);
   const outcome = isRecordId(id)
-    ? await ctx.records.setFlag(refById(workspaceId, collectionId), id.toLowerCase(), flag)
+    ? await ctx.records.setFlag(refById(workspaceId, collectionId), id.toLowerCase(), flag, ctx.change)
     : ({ ok: false, reason: "missing" } as const);
   if (outcome.ok) return outcome.record;
   if (outcome.reason === "missing") await requireCollection(ctx, workspaceId, collectionId);

@@ -93,7 +93,7 @@ export async function upsertRelationship(
   const gone = await externalEndsGone(ctx, workspaceId, { source, target });
   if (gone.length) throw missingEnds(workspaceId, gone, { source, target });
   const outcome = await ctx.relationships
-    .upsert(workspaceId, { id, relType: input.relType as string, source, target, data })
+    .upsert(workspaceId, { id, relType: input.relType as string, source, target, data }, ctx.change)
     .catch((error: unknown) =>
       translateDatabaseError(error, {
         unique: () =>
@@ -164,7 +164,7 @@ export function getRelationship(ctx: Context, workspaceId: string, id: string): 
 
 export async function deleteRelationship(ctx: Context, workspaceId: string, id: string): Promise<void> {
   const relationship = await visibleRelationship(ctx, workspaceId, id, "write");
-  const deleted = await ctx.relationships.delete(workspaceId, relationship.id);
+  const deleted = await ctx.relationships.delete(workspaceId, relationship.id, ctx.change);
   if (!deleted) throw notFound(`Relationship '${id}' not found in workspace '${workspaceId}'`);
 }
 

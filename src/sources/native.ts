@@ -1,10 +1,12 @@
 import { v7 as uuidv7 } from "uuid";
+import type { ChangeContext } from "../changes/context.ts";
 import type { SqlSession } from "../db/sql-session.ts";
 import { validationError } from "../errors/app-error.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { AggregateQuery, PathSegment, RecordQuery } from "../query/model.ts";
 import { searchOf } from "../query/model.ts";
 import type { IndexSpec } from "../query/parse.ts";
+import { withChange } from "./change-capture.ts";
 import { RecordWithDataText } from "./data-text.ts";
 import { epochMs, instant, optionalInstant } from "./instants.ts";
 import { NativeIndexes } from "./native-indexes.ts";
@@ -222,24 +224,31 @@ export class NativeRecordSource implements RecordSource {
     return this.rows<AggregateRow>(compileAggregate(Prisma.sql`${inCollection(ref)} AND r.deleted_at IS NULL`, q));
   }
 
-  async upsert(ref: CollectionRef, command: UpsertCommand): Promise<UpsertOutcome> {
-    if (command.expectedVersion !== undefined) return this.updateExisting(ref, command);
-    if (command.id !== undefined) return this.upsertById(ref, command, command.id);
-    if (command.externalId !== undefined) return this.upsertByExternalId(ref, command, command.externalId);
+  async upsert(ref: CollectionRef, command: UpsertCommand, change: ChangeContext): Promise<UpsertOutcome> {
+    if (command.expectedVersion !== undefined) return this.updateExisting(ref, command, change);
+    if (command.id !== undefined) return this.upsertById(ref, command, command.id, change);
+    if (command.externalId !== undefined) return this.upsertByExternalId(ref, command, command.externalId, change);
     const [record] = await this.records(Prisma.sql`
       INSERT INTO records AS r (id, workspace_id, collection_id, data)
-      VALUES (${uuidv7()}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${json(command.data)})
+      SELECT ${uuidv7()}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${json(command.data)}
+      WHERE ${withChange(change)}
       RETURNING ${COLUMNS}`);
     if (!record) throw new Error("INSERT … RETURNING returned no row");
     return { ok: true, record, created: true };
   }
 
   /** The id decides; a new record takes that id. An existing one must be live, here, and not bound elsewhere. */
-  private async upsertById(ref: CollectionRef, command: UpsertCommand, id: string): Promise<UpsertOutcome> {
+  private async upsertById(
+    ref: CollectionRef,
+    command: UpsertCommand,
+    id: string,
+    change: ChangeContext,
+  ): Promise<UpsertOutcome> {
     const [record] = await this.records(Prisma.sql`
       INSERT INTO records AS r (id, workspace_id, collection_id, external_id, external_source, data)
-      VALUES (${id}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${command.externalId ?? null},
-              ${command.externalSource ?? null}, ${json(command.data)})
+      SELECT ${id}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${command.externalId ?? null}::text,
+             ${command.externalSource ?? null}::text, ${json(command.data)}
+      WHERE ${withChange(change)}
       ON CONFLICT (id) DO UPDATE SET
         data = EXCLUDED.data,
         external_id = COALESCE(EXCLUDED.external_id, r.external_id),
@@ -263,11 +272,13 @@ export class NativeRecordSource implements RecordSource {
     ref: CollectionRef,
     command: UpsertCommand,
     externalId: string,
+    change: ChangeContext,
   ): Promise<UpsertOutcome> {
     const [record] = await this.records(Prisma.sql`
       INSERT INTO records AS r (id, workspace_id, collection_id, external_id, external_source, data)
-      VALUES (${uuidv7()}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${externalId},
-              ${command.externalSource ?? null}, ${json(command.data)})
+      SELECT ${uuidv7()}::uuid, ${ref.workspaceId}, ${ref.collectionId}, ${externalId}::text,
+             ${command.externalSource ?? null}::text, ${json(command.data)}
+      WHERE ${withChange(change)}
       ON CONFLICT (workspace_id, collection_id, (COALESCE(external_source, '')), external_id)
         WHERE deleted_at IS NULL AND NOT archived
       DO UPDATE SET data = EXCLUDED.data, version = r.version + 1, updated_at = now()
@@ -278,7 +289,11 @@ export class NativeRecordSource implements RecordSource {
   }
 
   /** A write naming the version it expects never creates: it updates that version or is refused. */
-  private async updateExisting(ref: CollectionRef, command: UpsertCommand): Promise<UpsertOutcome> {
+  private async updateExisting(
+    ref: CollectionRef,
+    command: UpsertCommand,
+    change: ChangeContext,
+  ): Promise<UpsertOutcome> {
     const externalId = command.externalId ?? null;
     const externalSource = command.externalSource ?? null;
     const target = command.id
@@ -292,6 +307,7 @@ export class NativeRecordSource implements RecordSource {
         AND r.deleted_at IS NULL AND NOT r.cancelled AND r.version = ${command.expectedVersion}
         AND (${externalId}::text IS NULL OR r.external_id IS NULL
              OR (r.external_id = ${externalId} AND r.external_source IS NOT DISTINCT FROM ${externalSource}::text))
+        AND ${withChange(change)}
       RETURNING ${COLUMNS}`);
     if (record) return { ok: true, record, created: false };
     if (command.id) return { ok: false, reason: await this.whyRefused(ref, command.id, command) };
@@ -302,21 +318,33 @@ export class NativeRecordSource implements RecordSource {
     return { ok: false, reason: current.cancelled ? "cancelled" : "stale" };
   }
 
-  async replaceData(ref: CollectionRef, id: string, data: object, expectedVersion: number): Promise<UpdateOutcome> {
+  async replaceData(
+    ref: CollectionRef,
+    id: string,
+    data: object,
+    expectedVersion: number,
+    change: ChangeContext,
+  ): Promise<UpdateOutcome> {
     const [record] = await this.records(Prisma.sql`
       UPDATE records AS r SET data = ${json(data)}, version = r.version + 1, updated_at = now()
       WHERE r.id = ${id}::uuid AND ${inCollection(ref)}
-        AND r.deleted_at IS NULL AND NOT r.cancelled AND r.version = ${expectedVersion}
+        AND r.deleted_at IS NULL AND NOT r.cancelled AND r.version = ${expectedVersion} AND ${withChange(change)}
       RETURNING ${COLUMNS}`);
     if (record) return { ok: true, record };
     return { ok: false, reason: await this.whyRefused(ref, id, { expectedVersion }) };
   }
 
-  async setFlag(ref: CollectionRef, id: string, flag: "archived" | "cancelled"): Promise<UpdateOutcome> {
+  async setFlag(
+    ref: CollectionRef,
+    id: string,
+    flag: "archived" | "cancelled",
+    change: ChangeContext,
+  ): Promise<UpdateOutcome> {
     const column = flag === "archived" ? Prisma.sql`archived` : Prisma.sql`cancelled`;
     const [record] = await this.records(Prisma.sql`
       UPDATE records AS r SET ${column} = true, version = r.version + 1, updated_at = now()
       WHERE r.id = ${id}::uuid AND ${inCollection(ref)} AND r.deleted_at IS NULL AND NOT r.cancelled
+        AND ${withChange(change)}
       RETURNING ${COLUMNS}`);
     if (record) return { ok: true, record };
     return { ok: false, reason: await this.whyRefused(ref, id, {}) };
@@ -327,13 +355,15 @@ export class NativeRecordSource implements RecordSource {
    * holds a share lock on this row (see NativeRelationshipStore.upsert): either it commits first and the DELETE
    * below (a new snapshot) removes it, or it waits, re-checks the row and finds it deleted.
    */
-  async softDelete(ref: CollectionRef, id: string): Promise<DeleteOutcome> {
+  async softDelete(ref: CollectionRef, id: string, change: ChangeContext): Promise<DeleteOutcome> {
     const deleted = await this.db.transaction(async (tx) => {
       const update = Prisma.sql`
         UPDATE records AS r SET deleted_at = now(), updated_at = now(), version = r.version + 1
         WHERE r.id = ${id}::uuid AND ${inCollection(ref)} AND r.deleted_at IS NULL AND NOT r.archived
+          AND ${withChange(change)}
         RETURNING r.id`;
       const [row] = await tx.query(update.text, update.values);
+      // The context the UPDATE set lasts to the end of this transaction: the links' changes carry it too.
       if (row) await tx.query("DELETE FROM relationships WHERE source_id = $1::uuid OR target_id = $1::uuid", [id]);
       return row !== undefined;
     });

@@ -1,3 +1,4 @@
+import type { ChangeContext } from "../changes/context.ts";
 import type { Record as RecordRow } from "../generated/prisma/client.ts";
 import type { AggregateQuery, RecordQuery } from "../query/model.ts";
 import type { IndexSpec } from "../query/parse.ts";
@@ -60,11 +61,23 @@ export interface RecordSource {
   query(ref: CollectionRef, query: RecordQuery): Promise<QueryResult>;
   /** Aggregations over the matching records: one row per group (one row without group_by). */
   aggregate(ref: CollectionRef, query: AggregateQuery): Promise<AggregateRow[]>;
-  upsert(ref: CollectionRef, command: UpsertCommand): Promise<UpsertOutcome>;
+  // Every write takes who is writing: its change is recorded with it (src/sources/change-capture.ts).
+  upsert(ref: CollectionRef, command: UpsertCommand, change: ChangeContext): Promise<UpsertOutcome>;
   /** Replaces `data` when the stored version equals `expectedVersion`. */
-  replaceData(ref: CollectionRef, id: string, data: object, expectedVersion: number): Promise<UpdateOutcome>;
-  setFlag(ref: CollectionRef, id: string, flag: "archived" | "cancelled"): Promise<UpdateOutcome>;
-  softDelete(ref: CollectionRef, id: string): Promise<DeleteOutcome>;
+  replaceData(
+    ref: CollectionRef,
+    id: string,
+    data: object,
+    expectedVersion: number,
+    change: ChangeContext,
+  ): Promise<UpdateOutcome>;
+  setFlag(
+    ref: CollectionRef,
+    id: string,
+    flag: "archived" | "cancelled",
+    change: ChangeContext,
+  ): Promise<UpdateOutcome>;
+  softDelete(ref: CollectionRef, id: string, change: ChangeContext): Promise<DeleteOutcome>;
   /** Builds the declared indexes that do not exist yet; returns the names of all of them. */
   createIndexes(ref: CollectionRef, specs: IndexSpec[]): Promise<string[]>;
   /** Drops the collection's indexes other than `keep`. */

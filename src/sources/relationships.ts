@@ -1,6 +1,8 @@
 import { v7 as uuidv7 } from "uuid";
+import type { ChangeContext } from "../changes/context.ts";
 import type { SqlSession } from "../db/sql-session.ts";
 import { Prisma, type Relationship as RelationshipRow } from "../generated/prisma/client.ts";
+import { withChange } from "./change-capture.ts";
 import { epochMs, instant } from "./instants.ts";
 import type { RecordRow } from "./record-source.ts";
 
@@ -124,7 +126,11 @@ export class RelationshipStore {
   }
 
   /** Creates or updates (by id, else by source + type + target); both ends must be live records of the workspace. */
-  async upsert(workspaceId: string, write: RelationshipWrite): Promise<RelationshipUpsertOutcome> {
+  async upsert(
+    workspaceId: string,
+    write: RelationshipWrite,
+    change: ChangeContext,
+  ): Promise<RelationshipUpsertOutcome> {
     const { source, target } = write;
     const arbiter = write.id
       ? sql`(id) DO UPDATE SET data = EXCLUDED.data, updated_at = now()
@@ -150,7 +156,7 @@ export class RelationshipStore {
         (id, workspace_id, rel_type, source_collection, source_id, target_collection, target_id, data)
       SELECT ${write.id ?? uuidv7()}::uuid, ${workspaceId}, ${write.relType}, ${source.collection}, ${source.id}::uuid,
              ${target.collection}, ${target.id}::uuid, ${JSON.stringify(write.data)}::jsonb
-      FROM checked WHERE checked.ok
+      FROM checked WHERE checked.ok AND ${withChange(change)}
       ON CONFLICT ${arbiter}
       RETURNING ${COLUMNS}, (xmax = 0) AS created`);
     if (row) return { ok: true, relationship: toRelationship(row), created: row.created === true };
@@ -175,10 +181,11 @@ export class RelationshipStore {
     return row ? toRelationship(row) : null;
   }
 
-  async delete(workspaceId: string, id: string): Promise<boolean> {
-    const rows = await this.rows(
-      sql`DELETE FROM relationships l WHERE l.id = ${id}::uuid AND l.workspace_id = ${workspaceId} RETURNING l.id`,
-    );
+  async delete(workspaceId: string, id: string, change: ChangeContext): Promise<boolean> {
+    const rows = await this.rows(sql`
+      DELETE FROM relationships l
+      WHERE l.id = ${id}::uuid AND l.workspace_id = ${workspaceId} AND ${withChange(change)}
+      RETURNING l.id`);
     return rows.length > 0;
   }
 

@@ -1,3 +1,4 @@
+import type { ChangeContext } from "../changes/context.ts";
 import type { AggregateQuery, RecordQuery } from "../query/model.ts";
 import type { IndexSpec } from "../query/parse.ts";
 import { mayBeExternalId } from "./external/record-id.ts";
@@ -48,23 +49,36 @@ export class RoutingRecordSource implements RecordSource {
     return this.native.aggregate(ref, query);
   }
 
-  upsert(ref: CollectionRef, command: UpsertCommand): Promise<UpsertOutcome> {
-    return command.source === undefined ? this.native.upsert(ref, command) : this.external.upsert(ref, command);
+  upsert(ref: CollectionRef, command: UpsertCommand, change: ChangeContext): Promise<UpsertOutcome> {
+    return command.source === undefined
+      ? this.native.upsert(ref, command, change)
+      : this.external.upsert(ref, command, change);
   }
 
-  async replaceData(ref: CollectionRef, id: string, data: object, expectedVersion: number): Promise<UpdateOutcome> {
-    const outcome = await this.native.replaceData(ref, id, data, expectedVersion);
-    return isMissing(outcome) ? this.external.replaceData(ref, id, data, expectedVersion) : outcome;
+  async replaceData(
+    ref: CollectionRef,
+    id: string,
+    data: object,
+    expectedVersion: number,
+    change: ChangeContext,
+  ): Promise<UpdateOutcome> {
+    const outcome = await this.native.replaceData(ref, id, data, expectedVersion, change);
+    return isMissing(outcome) ? this.external.replaceData(ref, id, data, expectedVersion, change) : outcome;
   }
 
-  async setFlag(ref: CollectionRef, id: string, flag: "archived" | "cancelled"): Promise<UpdateOutcome> {
-    const outcome = await this.native.setFlag(ref, id, flag);
-    return isMissing(outcome) ? this.external.setFlag(ref, id, flag) : outcome;
+  async setFlag(
+    ref: CollectionRef,
+    id: string,
+    flag: "archived" | "cancelled",
+    change: ChangeContext,
+  ): Promise<UpdateOutcome> {
+    const outcome = await this.native.setFlag(ref, id, flag, change);
+    return isMissing(outcome) ? this.external.setFlag(ref, id, flag, change) : outcome;
   }
 
-  async softDelete(ref: CollectionRef, id: string): Promise<DeleteOutcome> {
-    const outcome = await this.native.softDelete(ref, id);
-    return isMissing(outcome) ? this.external.softDelete(ref, id) : outcome;
+  async softDelete(ref: CollectionRef, id: string, change: ChangeContext): Promise<DeleteOutcome> {
+    const outcome = await this.native.softDelete(ref, id, change);
+    return isMissing(outcome) ? this.external.softDelete(ref, id, change) : outcome;
   }
 
   createIndexes(ref: CollectionRef, specs: IndexSpec[]): Promise<string[]> {

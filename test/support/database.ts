@@ -6,6 +6,12 @@ import { inject } from "vitest";
 import type { DatabaseTarget } from "../../src/db/database.ts";
 import { PGLITE_EXTENSIONS } from "../../src/db/pglite-extensions.ts";
 
+/**
+ * The change context of rows a test writes straight into the tables (the change trigger refuses writes without one):
+ * put it in the statement's WHERE.
+ */
+export const SEEDED = `rg_change_context('{"actor":"seed","request_id":"seed","origin":"api"}')`;
+
 export type BackendName = "pglite" | "postgres";
 
 /** The backends this run covers: PGlite always, PostgreSQL when it is reachable (see global-setup.ts). */

@@ -1,9 +1,11 @@
+import type { ChangeContext } from "../../changes/context.ts";
 import type { SqlSession } from "../../db/sql-session.ts";
 import type { Collection, Prisma } from "../../generated/prisma/client.ts";
 import type { OutboundClient } from "../../outbound/http-client.ts";
 import type { RecordQuery } from "../../query/model.ts";
 import { setRecent } from "../../recent-map.ts";
 import type { Vault } from "../../vault/vault.ts";
+import { appendExternalChange } from "../change-capture.ts";
 import type {
   AggregateRow,
   CollectionRef,
@@ -111,28 +113,38 @@ export class ExternalRecordSource implements RecordSource {
   }
 
   /** Creates upstream, or updates the record `externalId` names when the source has an update endpoint. */
-  async upsert(ref: CollectionRef, command: UpsertCommand): Promise<UpsertOutcome> {
+  async upsert(ref: CollectionRef, command: UpsertCommand, change: ChangeContext): Promise<UpsertOutcome> {
     const { collection, source } = await this.sourceOf(ref, command.source);
-    return this.call(collection, source, async ({ config, upstream }) => {
+    const outcome = await this.call(collection, source, async ({ config, upstream }) => {
       const data = command.data as Record<string, unknown>;
       const created = command.externalId === undefined || config.update === undefined;
       const written = created ? await upstream.create(data) : await upstream.update(command.externalId as string, data);
       const [record] = await this.present(collection, source, [written]);
       if (!record) throw new Error("an upstream write presented no record");
-      return { ok: true, record, created };
+      return { ok: true as const, record, created };
     });
+    await appendExternalChange(this.db, change, outcome.created ? "create" : "update", outcome.record);
+    return outcome;
   }
 
   /** An update upstream; the upstream has no versions, so `expectedVersion` (always 1 here) checks nothing. */
-  async replaceData(ref: CollectionRef, id: string, data: object): Promise<UpdateOutcome> {
+  async replaceData(
+    ref: CollectionRef,
+    id: string,
+    data: object,
+    _expectedVersion: number,
+    change: ChangeContext,
+  ): Promise<UpdateOutcome> {
     const found = await this.locateOne(ref, id);
     if (!found) return { ok: false, reason: "missing" };
     const { collection, located } = found;
-    return this.call(collection, located.source, async ({ upstream }) => {
+    const outcome: UpdateOutcome = await this.call(collection, located.source, async ({ upstream }) => {
       const written = await upstream.update(located.externalId, data as Record<string, unknown>);
       const [record] = await this.present(collection, located.source, [written]);
       return record ? { ok: true, record } : { ok: false, reason: "missing" };
     });
+    if (outcome.ok) await appendExternalChange(this.db, change, "update", outcome.record);
+    return outcome;
   }
 
   async setFlag(ref: CollectionRef, id: string, flag: "archived" | "cancelled"): Promise<UpdateOutcome> {
@@ -149,14 +161,19 @@ export class ExternalRecordSource implements RecordSource {
    * Deletes upstream. Either way the id is forgotten here: links to it stop showing, and a read by id answers 404
    * until the record is seen again.
    */
-  async softDelete(ref: CollectionRef, id: string): Promise<DeleteOutcome> {
+  async softDelete(ref: CollectionRef, id: string, change: ChangeContext): Promise<DeleteOutcome> {
     const found = await this.locateOne(ref, id);
     if (!found) return { ok: false, reason: "missing" };
     const { collection, located } = found;
     const deleted = await this.call(collection, located.source, ({ upstream }) => upstream.delete(located.externalId));
     this.known.delete(knownKey(collection, id));
     await this.db.query(`DELETE FROM external_records WHERE id = $1::uuid`, [id]);
-    return deleted ? { ok: true } : { ok: false, reason: "missing" };
+    if (!deleted) return { ok: false, reason: "missing" };
+    // The upstream forgot the record; its last data is not known here, only who it was.
+    const now = new Date();
+    const gone = presented(collection, located.source, { externalId: located.externalId, data: {} }, now);
+    await appendExternalChange(this.db, change, "delete", { ...gone, deletedAt: now });
+    return { ok: true };
   }
 
   /** Sources have no indexes of Recordgate's. */
@@ -248,22 +265,7 @@ export class ExternalRecordSource implements RecordSource {
   /** Records as every client sees them; ids not yet recorded are remembered in one statement. */
   private async present(collection: Collection, source: string, found: ExternalItem[]): Promise<RecordRow[]> {
     const now = new Date();
-    const records = found.map(
-      (item): RecordRow => ({
-        id: externalRecordId(collection.workspaceId, collection.id, source, item.externalId),
-        workspaceId: collection.workspaceId,
-        collectionId: collection.id,
-        externalId: item.externalId,
-        externalSource: source,
-        version: 1,
-        archived: false,
-        cancelled: false,
-        createdAt: now,
-        updatedAt: now,
-        deletedAt: null,
-        data: item.data as Prisma.JsonObject,
-      }),
-    );
+    const records = found.map((item) => presented(collection, source, item, now));
     const unknown = records.filter((r) => !this.known.has(knownKey(collection, r.id)));
     if (unknown.length > 0) {
       await this.db.query(
@@ -278,4 +280,22 @@ export class ExternalRecordSource implements RecordSource {
     }
     return records;
   }
+}
+
+/** An upstream item as a record: the id is derived from where it lives, so every instance gives it the same one. */
+function presented(collection: Collection, source: string, item: ExternalItem, now: Date): RecordRow {
+  return {
+    id: externalRecordId(collection.workspaceId, collection.id, source, item.externalId),
+    workspaceId: collection.workspaceId,
+    collectionId: collection.id,
+    externalId: item.externalId,
+    externalSource: source,
+    version: 1,
+    archived: false,
+    cancelled: false,
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+    data: item.data as Prisma.JsonObject,
+  };
 }
