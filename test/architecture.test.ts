@@ -16,7 +16,17 @@ const LAYERS: { name: string; places: string[] }[] = [
   { name: "storage", places: ["sources", "db", "vault", "outbound", "limits"] },
   {
     name: "vocabulary",
-    places: ["query", "identifiers.ts", "errors", "json", "json-object.ts", "logger.ts", "recent-map.ts", "generated"],
+    places: [
+      "query",
+      "changes",
+      "identifiers.ts",
+      "errors",
+      "json",
+      "json-object.ts",
+      "logger.ts",
+      "recent-map.ts",
+      "generated",
+    ],
   },
 ];
 
