@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkSchemaLimits, DEFAULT_SCHEMA_LIMITS } from "../src/resolvers/json-schema/limits.ts";
+import { SchemaRegistry } from "../src/resolvers/schema-registry.ts";
 import { backends } from "./support/database.ts";
 import { countRows } from "./support/fixtures.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
@@ -17,6 +18,21 @@ describe("the schema limit check", () => {
     expect(() => checkSchemaLimits(schema, DEFAULT_SCHEMA_LIMITS)).toThrow(
       "json_schema is nested deeper than 32 levels",
     );
+  });
+});
+
+describe("a stored schema", () => {
+  it("still validates writes when the limits were lowered after its save, compiling once", () => {
+    const registry = new SchemaRegistry({ limits: { ...DEFAULT_SCHEMA_LIMITS, maxPatterns: 1 } });
+    const jsonSchema = { type: "object", properties: { a: { pattern: "^a$" }, b: { pattern: "^b$" } } };
+    expect(() => registry.compile(jsonSchema)).toThrow("json_schema has more than 1 distinct patterns");
+    const collection = { workspaceId: "w", id: "c", version: 3, updatedAt: new Date(0), jsonSchema };
+    const before = registry.compilations;
+    expect(registry.validate(collection, { a: "a" })).toBeNull();
+    expect(registry.validate(collection, { b: "x" })).toEqual([
+      { path: "data.b", message: 'must match pattern "^b$"' },
+    ]);
+    expect(registry.compilations).toBe(before + 1);
   });
 });
 
