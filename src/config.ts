@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { GraphqlLimits } from "./http/graphql-limit-settings.ts";
 import { AddressPolicy } from "./outbound/address-policy.ts";
+import type { SchemaLimits } from "./resolvers/json-schema/limits.ts";
 import { parseKey } from "./vault/crypto.ts";
 
 /** Everything Recordgate reads from the environment, parsed once at boot. Nothing else touches process.env. */
@@ -30,8 +31,8 @@ export interface Config {
   outboundAllow: string;
   /** How long an external source may take to answer (RECORDGATE_OUTBOUND_TIMEOUT_MS). */
   outboundTimeoutMs: number;
-  /** How large a collection's JSON Schema may be (docs/schemas.md): bytes, nesting depth, object keys in all. */
-  schemaLimits: { maxBytes: number; maxDepth: number; maxProperties: number };
+  /** How large a collection's JSON Schema may be (docs/schemas.md): bytes, nesting, keys, patterns. */
+  schemaLimits: SchemaLimits;
   /** What one GraphQL request may ask for and produce (docs/api.md, "Limits"). */
   graphql: GraphqlLimits;
 }
@@ -115,6 +116,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBytes: integer(env, "RECORDGATE_SCHEMA_MAX_BYTES", 32 * 1024, 1024, 1024 * 1024),
       maxDepth: integer(env, "RECORDGATE_SCHEMA_MAX_DEPTH", 32, 4, 256),
       maxProperties: integer(env, "RECORDGATE_SCHEMA_MAX_PROPERTIES", 1_000, 10, 50_000),
+      maxPatterns: integer(env, "RECORDGATE_SCHEMA_MAX_PATTERNS", 200, 0, 10_000),
+      maxPatternLength: integer(env, "RECORDGATE_SCHEMA_MAX_PATTERN_LENGTH", 256, 1, 32 * 1024),
+      maxPatternProgram: integer(env, "RECORDGATE_SCHEMA_MAX_PATTERN_PROGRAM", 10_000, 1, 10_000_000),
     },
   };
 }

@@ -10,6 +10,7 @@ import { AddressPolicy } from "./outbound/address-policy.ts";
 import { OutboundClient } from "./outbound/http-client.ts";
 import { CollectionCache } from "./resolvers/collection-cache.ts";
 import type { Services } from "./resolvers/context.ts";
+import { warmUpSchemaEngine } from "./resolvers/json-schema/warm-up.ts";
 import { SchemaRegistry } from "./resolvers/schema-registry.ts";
 import { ExternalRecordSource } from "./sources/external/external-source.ts";
 import { NativeRecordSource } from "./sources/native.ts";
@@ -145,6 +146,8 @@ export async function startServer(
     ping: () => db.ping(),
   });
 
+  // Before the first request: a cold engine makes the first schema save stall about three times longer.
+  warmUpSchemaEngine();
   let address: string;
   try {
     address = await app.listen({ host: config.host, port: config.port });

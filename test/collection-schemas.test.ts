@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkSchemaLimits, DEFAULT_SCHEMA_LIMITS } from "../src/resolvers/json-schema/limits.ts";
+import { SchemaRegistry } from "../src/resolvers/schema-registry.ts";
 import { backends } from "./support/database.ts";
 import { countRows } from "./support/fixtures.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
@@ -17,6 +18,21 @@ describe("the schema limit check", () => {
     expect(() => checkSchemaLimits(schema, DEFAULT_SCHEMA_LIMITS)).toThrow(
       "json_schema is nested deeper than 32 levels",
     );
+  });
+});
+
+describe("a stored schema", () => {
+  it("still validates writes when the limits were lowered after its save, compiling once", () => {
+    const registry = new SchemaRegistry({ limits: { ...DEFAULT_SCHEMA_LIMITS, maxPatterns: 1 } });
+    const jsonSchema = { type: "object", properties: { a: { pattern: "^a$" }, b: { pattern: "^b$" } } };
+    expect(() => registry.compile(jsonSchema)).toThrow("json_schema has more than 1 distinct patterns");
+    const collection = { workspaceId: "w", id: "c", version: 3, updatedAt: new Date(0), jsonSchema };
+    const before = registry.compilations;
+    expect(registry.validate(collection, { a: "a" })).toBeNull();
+    expect(registry.validate(collection, { b: "x" })).toEqual([
+      { path: "data.b", message: 'must match pattern "^b$"' },
+    ]);
+    expect(registry.compilations).toBe(before + 1);
   });
 });
 
@@ -99,12 +115,54 @@ describe.each(backends())("collection schemas on %s", (backend) => {
       { type: "object", description: "x".repeat(40_000) },
       "json_schema is larger than 32768 bytes",
     ],
+    [
+      "with more than 200 distinct patterns",
+      {
+        type: "object",
+        properties: Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`p${i}`, { pattern: `^a${i}$` }])),
+      },
+      "json_schema has more than 200 distinct patterns",
+    ],
+    [
+      "with a pattern longer than 256 characters",
+      { type: "object", properties: { s: { pattern: "a".repeat(300) } } },
+      "json_schema has a pattern of 300 characters; the limit is 256",
+    ],
+    [
+      "whose patterns compile to more than 10000 RE2 instructions",
+      {
+        type: "object",
+        properties: Object.fromEntries([0, 1, 2, 3, 4, 5].map((i) => [`p${i}`, { pattern: `^[a-z]{0,999}${i}$` }])),
+      },
+      "json_schema's patterns compile to more than 10000 RE2 instructions (counted repeats multiply them)",
+    ],
   ])("refuses a schema %s with the path where it crossed", async (_n, schema, message) => {
     const res = await save("big", schema);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("VALIDATION_ERROR");
     expect(res.body.error.message, res.text.slice(0, 300)).toBe(message);
     expect(res.body.error.details[0].path).toMatch(/^json_schema/);
+  });
+
+  it("saves a realistic 200-property schema with patterns, formats, enums, titles and descriptions", async () => {
+    const properties = Object.fromEntries(
+      Array.from({ length: 200 }, (_, i) => [
+        `field_${i}`,
+        {
+          title: `Field ${i}`,
+          description: "Shown in the form",
+          ...[
+            { type: "string", pattern: "^[A-Z]{3}-[0-9]{4,8}$" },
+            { type: "string", format: "date-time" },
+            { enum: ["open", "paid", "void"] },
+            { type: "number", minimum: 0 },
+          ][i % 4],
+        },
+      ]),
+    );
+    expect((await save("wide", { type: "object", "x-format-assertion": true, properties })).status).toBe(201);
+    expect((await write("wide", { field_0: "ABC-1234", field_1: "2026-12-04T10:00:00Z" })).status).toBe(201);
+    expect((await write("wide", { field_0: "abc" })).status).toBe(400);
   });
 
   it("refuses a $dynamicRef schema ajv would loop on, instead of failing every write", async () => {

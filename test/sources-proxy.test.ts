@@ -1,3 +1,4 @@
+import { createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StripeLike, startStripeLike } from "../examples/stripe-like-upstream.ts";
 import { externalRecordId } from "../src/sources/external/record-id.ts";
@@ -195,6 +196,13 @@ describe.each(backends())("proxied records on %s", (backend) => {
   });
 
   it("refuses to reach loopback, private and metadata addresses the allow-list does not name", async () => {
+    // A listener on the loopback address counts connections: the refusal must come before any is opened (a wall
+    // clock would say the same but flakes under load). The other two are unroutable here; their message is the
+    // policy's, not a timeout's (504 UPSTREAM_TIMEOUT).
+    const connections: Socket[] = [];
+    const listener = createServer((socket) => connections.push(socket.end()));
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.2", resolve));
+    const { port } = listener.address() as { port: number }; // A TCP listener's address is an AddressInfo.
     for (const [name, host] of [
       ["loopback", "127.0.0.2"],
       ["private", "10.1.2.3"],
@@ -206,23 +214,22 @@ describe.each(backends())("proxied records on %s", (backend) => {
           sources: [
             {
               name: "internal",
-              get: { url: `https://${host}/v1/x/{{external_id}}` },
-              create: { url: `https://${host}/v1/x` },
+              get: { url: `https://${host}:${port}/v1/x/{{external_id}}` },
+              create: { url: `https://${host}:${port}/v1/x` },
             },
           ],
         },
       });
       expect(saved.status, saved.text).toBe(201);
-      const started = Date.now();
       const sent = await t.rest("PUT", `/v1/books/records/ssrf_${name}`, {
         body: { external_source: "internal", data: {} },
       });
       expect(sent.status, sent.text).toBe(502);
       expect(sent.body.error.code).toBe("UPSTREAM_ERROR");
       expect(sent.body.error.details[0].message).toBe(`create: ${host} is not an address outbound requests may reach`);
-      // Refused before connecting: no timeout was waited for.
-      expect(Date.now() - started).toBeLessThan(400);
     }
+    await new Promise((resolve) => listener.close(resolve));
+    expect(connections).toHaveLength(0);
   });
 
   it("never shows the source's secret in a response or a log line", async () => {

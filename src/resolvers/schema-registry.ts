@@ -1,7 +1,7 @@
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { type ErrorDetail, validationError } from "../errors/app-error.ts";
 import { type CompiledSchema, compileJsonSchema, validateSafely } from "./json-schema/engine.ts";
-import { DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from "./json-schema/limits.ts";
+import { DEFAULT_SCHEMA_LIMITS, type SchemaLimits, STORED_SCHEMA_LIMITS } from "./json-schema/limits.ts";
 
 export type { SchemaWarning } from "./json-schema/engine.ts";
 
@@ -90,7 +90,12 @@ export class SchemaRegistry {
       this.cache.set(key, hit);
       return hit.validate;
     }
-    const { validate } = this.compile(collection.jsonSchema);
+    // A stored schema passed the limits of its save; limits lowered since must not make its collection unwritable.
+    this.compilations++;
+    const { validate } = compileSchema(collection.jsonSchema, {
+      ...STORED_SCHEMA_LIMITS,
+      maxDepth: this.limits.maxDepth,
+    });
     this.remember(collection, validate);
     return validate;
   }

@@ -1,11 +1,12 @@
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
+import type { RegExpLike } from "ajv/dist/types/index.js";
 import addFormatsModule from "ajv-formats";
 import { type ErrorDetail, validationError } from "../../errors/app-error.ts";
-import { checkSchemaLimits, DEFAULT_SCHEMA_LIMITS, type SchemaLimits } from "./limits.ts";
+import { checkSchemaLimits, DEFAULT_SCHEMA_LIMITS, refuse as refuseLimit, type SchemaLimits } from "./limits.ts";
 import { inPlaceRefCycle } from "./ref-cycles.ts";
-import { patternProblem, re2Engine } from "./regexp.ts";
+import { re2EngineWith, tryPattern } from "./regexp.ts";
 import { detailPath, schemaNodes } from "./subschemas.ts";
 
 // ajv-formats is CommonJS with only a default export; under NodeNext that arrives as `.default`.
@@ -36,8 +37,6 @@ const OPTIONS: Options = {
   // Inlining a referenced schema at every use multiplies generated code (45 uses of a 40-property definition took
   // seconds to compile); only small definitions are inlined, the others compile once as functions.
   inlineRefs: 8,
-  // Linear-time matching for every client pattern.
-  code: { regExp: re2Engine },
   // User schemas must not make the server fetch anything.
   loadSchema: undefined,
 };
@@ -101,24 +100,56 @@ function movePrototypeProperty(node: Record<string, unknown>): void {
 }
 
 /**
- * Checks what ajv would otherwise find out too late or too slowly (patterns RE2 cannot run, in-place `$ref` loops),
- * and rewrites what ajv refuses although the spec allows it (empty `enum`). Works on a copy.
+ * Compiles each distinct pattern once, within the pattern limits: RE2 compilation is the costliest part of a
+ * schema (up to 10 ms for one counted repeat of a Unicode class), so the limits stop the walk as soon as they are
+ * crossed, before the rest is compiled. What RE2 cannot run is collected in `problems`.
  */
-function prepare(schema: object, dialect: Dialect, knownFormats: Set<string>) {
+class PatternBudget {
+  readonly compiled = new Map<string, RegExpLike>();
+  readonly problems: ErrorDetail[] = [];
+  private instructions = 0;
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly limits: SchemaLimits) {}
+
+  check(pattern: string, path: string): void {
+    if (this.seen.has(pattern)) return;
+    this.seen.add(pattern);
+    const { maxPatterns, maxPatternLength, maxPatternProgram } = this.limits;
+    if (this.seen.size > maxPatterns) refuseLimit(`json_schema has more than ${maxPatterns} distinct patterns`, path);
+    if (pattern.length > maxPatternLength) {
+      refuseLimit(`json_schema has a pattern of ${pattern.length} characters; the limit is ${maxPatternLength}`, path);
+    }
+    const { regexp, problem } = tryPattern(pattern);
+    if (problem !== undefined) {
+      this.problems.push({ path, message: problem });
+      return;
+    }
+    this.instructions += regexp.programSize();
+    if (this.instructions > maxPatternProgram) {
+      refuseLimit(
+        `json_schema's patterns compile to more than ${maxPatternProgram} RE2 instructions (counted repeats multiply them)`,
+        path,
+      );
+    }
+    this.compiled.set(pattern, regexp);
+  }
+}
+
+/**
+ * Checks what ajv would otherwise find out too late or too slowly (patterns RE2 cannot run or that cost too much to
+ * compile, in-place `$ref` loops), and rewrites what ajv refuses although the spec allows it (empty `enum`). Works
+ * on a copy.
+ */
+function prepare(schema: object, dialect: Dialect, knownFormats: Set<string>, budget: PatternBudget) {
   const copy = structuredClone(schema);
-  const problems: ErrorDetail[] = [];
+  const problems = budget.problems;
   const unknownFormats = new Map<string, string>();
   for (const { node, tokens } of schemaNodes(copy)) {
-    if (typeof node.pattern === "string") {
-      const problem = patternProblem(node.pattern);
-      if (problem) problems.push({ path: detailPath([...tokens, "pattern"]), message: problem });
-    }
+    if (typeof node.pattern === "string") budget.check(node.pattern, detailPath([...tokens, "pattern"]));
     const patterns = node.patternProperties;
     if (patterns && typeof patterns === "object" && !Array.isArray(patterns)) {
-      for (const key of Object.keys(patterns)) {
-        const problem = patternProblem(key);
-        if (problem) problems.push({ path: detailPath([...tokens, "patternProperties", key]), message: problem });
-      }
+      for (const key of Object.keys(patterns)) budget.check(key, detailPath([...tokens, "patternProperties", key]));
     }
     if (typeof node.format === "string" && !knownFormats.has(node.format) && !unknownFormats.has(node.format)) {
       unknownFormats.set(node.format, detailPath([...tokens, "format"]));
@@ -159,8 +190,11 @@ export function compileJsonSchema(schema: unknown, limits: SchemaLimits = DEFAUL
   const AjvClass = DRAFTS[dialect];
   const formats = assertsFormats(schema, dialect);
   // A fresh instance per schema: schemas may carry an $id, and two collections with one $id must not clash.
+  const budget = new PatternBudget(limits);
   const ajv = new AjvClass({
     ...OPTIONS,
+    // Linear-time matching for every client pattern, each compiled once (while checking the budget).
+    code: { regExp: re2EngineWith(budget.compiled) },
     validateFormats: formats,
     // Checked once below against the shared meta-schema validator: compiling the meta-schema per save costs more
     // than most schemas.
@@ -173,7 +207,7 @@ export function compileJsonSchema(schema: unknown, limits: SchemaLimits = DEFAUL
   ajv.addKeyword({ keyword: EMPTY_ENUM, macro: () => false });
   if (typeof schema === "boolean") return { validate: ajv.compile(schema), warnings };
 
-  const { copy, unknownFormats } = prepare(schema, dialect, new Set(Object.keys(ajv.formats)));
+  const { copy, unknownFormats } = prepare(schema, dialect, new Set(Object.keys(ajv.formats)), budget);
   for (const keyword of extensionKeywords(copy)) if (!ajv.getKeyword(keyword)) ajv.addKeyword(keyword);
   for (const [format, path] of unknownFormats) {
     ajv.addFormat(format, true);

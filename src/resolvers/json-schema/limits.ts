@@ -8,11 +8,34 @@ export interface SchemaLimits {
   maxDepth: number;
   /** Keys of every object in the schema, counted together. */
   maxProperties: number;
+  /** Distinct `pattern` values and `patternProperties` keys: each is a separate RE2 compilation. */
+  maxPatterns: number;
+  /** Characters of one pattern: with RE2's cap of 1000 on nested repeats, this bounds one pattern's program. */
+  maxPatternLength: number;
+  /** RE2 instructions of all patterns together (a counted repeat multiplies them): what compiling them costs. */
+  maxPatternProgram: number;
 }
 
-export const DEFAULT_SCHEMA_LIMITS: SchemaLimits = { maxBytes: 32 * 1024, maxDepth: 32, maxProperties: 1_000 };
+export const DEFAULT_SCHEMA_LIMITS: SchemaLimits = {
+  maxBytes: 32 * 1024,
+  maxDepth: 32,
+  maxProperties: 1_000,
+  maxPatterns: 200,
+  maxPatternLength: 256,
+  maxPatternProgram: 10_000,
+};
 
-function refuse(message: string, path: string): never {
+/** What a schema already stored is compiled with (on another instance, after a restart): it was checked at save. */
+export const STORED_SCHEMA_LIMITS: SchemaLimits = {
+  ...DEFAULT_SCHEMA_LIMITS,
+  maxBytes: Number.POSITIVE_INFINITY,
+  maxProperties: Number.POSITIVE_INFINITY,
+  maxPatterns: Number.POSITIVE_INFINITY,
+  maxPatternLength: Number.POSITIVE_INFINITY,
+  maxPatternProgram: Number.POSITIVE_INFINITY,
+};
+
+export function refuse(message: string, path: string): never {
   throw validationError(message, [{ path, message }]);
 }
 

@@ -130,21 +130,41 @@ const LINEAR = " (backreferences and lookaround are not supported: patterns run 
 /** A `\1`…`\9` or `\k<name>` that is not itself escaped. */
 const BACKREFERENCE = /(?:^|[^\\])(?:\\\\)*\\(?:k<|[1-9])/;
 
-/** Why a pattern cannot run in linear time, or undefined when it can. */
-export function patternProblem(pattern: string): string | undefined {
+/** A client's pattern compiled for RE2, or why it cannot run in linear time. */
+export type CompiledPattern = { regexp: RE2JS; problem?: undefined } | { regexp?: undefined; problem: string };
+
+/** Compiles a pattern, or says why it cannot run in linear time. */
+export function tryPattern(pattern: string): CompiledPattern {
   // re2js reads `\k<name>` as a literal and would silently match something else than the client meant.
-  if (BACKREFERENCE.test(pattern)) return `is not a supported regular expression: backreference${LINEAR}`;
+  if (BACKREFERENCE.test(pattern)) return { problem: `is not a supported regular expression: backreference${LINEAR}` };
   try {
-    compilePattern(pattern);
-    return undefined;
+    return { regexp: RE2JS.compile(RE2JS.translateRegExp(ecmaToRe2(pattern))) };
   } catch (error) {
     const reason = (error as Error).message.replace(/^error parsing regexp: /, "");
     const hint = /\\[1-9]|\\k<|\(\?<?[=!]/.test(pattern) ? LINEAR : "";
-    return `is not a supported regular expression: ${reason}${hint}`;
+    return { problem: `is not a supported regular expression: ${reason}${hint}` };
   }
 }
 
-/** ajv's `code.regExp`: every `pattern` and `patternProperties` key goes through RE2. The `u` flag is RE2's default. */
-export const re2Engine: RegExpEngine = Object.assign((pattern: string, _flags: string) => compilePattern(pattern), {
-  code: "re2",
-});
+/** Why a pattern cannot run in linear time, or undefined when it can. */
+export function patternProblem(pattern: string): string | undefined {
+  return tryPattern(pattern).problem;
+}
+
+/**
+ * ajv's `code.regExp`: every `pattern` and `patternProperties` key goes through RE2. The `u` flag is RE2's default.
+ * `compiled` holds the patterns already compiled while checking the schema: ajv asks for some patterns several
+ * times (a patternProperties key once per use in the generated code), and each RE2 compilation costs up to
+ * milliseconds, so each distinct pattern is compiled once per schema.
+ */
+export function re2EngineWith(compiled: Map<string, RegExpLike>): RegExpEngine {
+  const engine = (pattern: string, _flags: string) => {
+    let regexp = compiled.get(pattern);
+    if (!regexp) {
+      regexp = compilePattern(pattern);
+      compiled.set(pattern, regexp);
+    }
+    return regexp;
+  };
+  return Object.assign(engine, { code: "re2" });
+}
