@@ -13,7 +13,9 @@
 // request ends in a crash within the run instead of exhausting the machine), BENCH_DEADLINE_S (1200 per database:
 // requests not sent by then are reported as not sent), BENCH_SEED (14, for fast-check's samples),
 // BENCH_MAX_BODY_BYTES (the server's RECORDGATE_MAX_BODY_BYTES; its default when unset), BENCH_PATHOLOGICAL (1;
-// 0 sends only the families' cases, for a quick check of the bench itself). The server runs with
+// 0 sends only the families' cases, for a quick check of the bench itself), BENCH_HOSTILE_ROUNDS (1: how many times
+// the load is sent to the same server process, each round with other samples (seed + round): RSS read after each
+// round tells a leak, which grows every round, from a high-water mark, which the first round reaches). The server runs with
 // RECORDGATE_RATE_LIMIT=0: this measures hostile input, not the per-workspace rate limit.
 // Targets per database: 0 5xx, 0 crashes, 0 stalls, /healthz p99 ≤ 100 ms and max ≤ 250 ms during the run, RSS
 // growth ≤ 100 MiB. Prints a table on stdout, writes bench/results/hostile-<timestamp>.json, exits 1 when any target
@@ -54,6 +56,7 @@ interface Settings {
   seed: number;
   maxBodyBytes: number | undefined;
   pathological: boolean;
+  rounds: number;
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
@@ -72,6 +75,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     deadlineMs: integer(env, "BENCH_DEADLINE_S", 1200, 1) * 1000,
     seed: integer(env, "BENCH_SEED", 14, 0),
     pathological: integer(env, "BENCH_PATHOLOGICAL", 1, 0) > 0,
+    rounds: integer(env, "BENCH_HOSTILE_ROUNDS", 1, 1),
     maxBodyBytes: env.BENCH_MAX_BODY_BYTES ? integer(env, "BENCH_MAX_BODY_BYTES", 0, 1024) : undefined,
   };
 }
@@ -219,7 +223,8 @@ interface DatabaseResult {
   healthz: LatencyStats;
   probeTimeouts: number;
   probeFailures: number;
-  rssMiB: { before: number; after: number; growth: number; peak: number };
+  /** `afterRounds`: after each round, the last one being `after`. */
+  rssMiB: { before: number; after: number; growth: number; peak: number; afterRounds: number[] };
   loadAverage: { start: number[]; end: number[] };
   seconds: number;
   shutdown: string;
@@ -273,7 +278,10 @@ async function runDatabase(kind: DatabaseKind, settings: Settings, closers: Clos
     if (answer.status !== r.expectStatus) throw new Error(`seeding ${r.label}: ${answer.status} ${answer.text}`);
   }
 
-  const load = buildLoad(settings.requests, settings.seed, settings.pathological);
+  const loads = Array.from({ length: settings.rounds }, (_, round) =>
+    buildLoad(settings.requests, settings.seed + round, settings.pathological),
+  );
+  const planned = loads.reduce((total, load) => total + load.length, 0);
   const families: Record<string, FamilyCounts> = {};
   const counts = (family: string) =>
     (families[family] ??= { sent: 0, statuses: {}, fiveXx: 0, stalls: 0, failed: 0, unexpected: 0, maxMs: 0 });
@@ -281,9 +289,10 @@ async function runDatabase(kind: DatabaseKind, settings: Settings, closers: Clos
   const rssBefore = rssMiB(supervisor.current().pid);
   let rssPeak = rssBefore;
   const loadStart = os.loadavg();
-  progress(`${kind}: ${load.length} requests, ${settings.concurrency} in flight; RSS ${rssBefore.toFixed(0)} MiB`);
+  const rounds = settings.rounds > 1 ? ` in ${settings.rounds} rounds` : "";
+  progress(`${kind}: ${planned} requests${rounds}, ${settings.concurrency} in flight; RSS ${rssBefore.toFixed(0)} MiB`);
   const started = performance.now();
-  const deadline = started + settings.deadlineMs;
+  const deadline = started + settings.deadlineMs * settings.rounds;
   let done = false;
 
   // The probe: one /healthz every 50 ms (the next one waits for the previous answer).
@@ -328,11 +337,10 @@ async function runDatabase(kind: DatabaseKind, settings: Settings, closers: Clos
     }
   }, 1000);
 
-  let next = 0;
   let sent = 0;
-  const worker = async () => {
+  const worker = async (load: LoadRequest[], next: { i: number }) => {
     for (;;) {
-      const i = next++;
+      const i = next.i++;
       const r = load[i];
       if (r === undefined || performance.now() > deadline) return;
       await supervisor.ready();
@@ -360,22 +368,30 @@ async function runDatabase(kind: DatabaseKind, settings: Settings, closers: Clos
       if (sent % 1000 === 0) progress(`  ${sent} sent`);
     }
   };
-  await Promise.all(Array.from({ length: settings.concurrency }, worker));
+  const rssAfterRounds: number[] = [];
+  for (const [index, load] of loads.entries()) {
+    const next = { i: 0 };
+    await Promise.all(Array.from({ length: settings.concurrency }, () => worker(load, next)));
+    if (settings.rounds === 1) break;
+    await supervisor.ready();
+    rssAfterRounds.push(rssMiB(supervisor.current().pid));
+    progress(`  round ${index + 1}: RSS ${rssAfterRounds.at(-1)?.toFixed(0)} MiB`);
+  }
   done = true;
   await probe;
   clearInterval(watchdog);
   const seconds = (performance.now() - started) / 1000;
   await supervisor.ready();
-  const rssAfter = rssMiB(supervisor.current().pid);
+  const rssAfter = rssAfterRounds.at(-1) ?? rssMiB(supervisor.current().pid);
   const loadEnd = os.loadavg();
 
   const all = Object.values(families);
   const sum = (pick: (f: FamilyCounts) => number) => all.reduce((total, f) => total + pick(f), 0);
   const result: DatabaseResult = {
     database: kind,
-    planned: load.length,
+    planned,
     sent,
-    notSent: load.length - sent,
+    notSent: planned - sent,
     fiveXx: sum((f) => f.fiveXx),
     stalls: sum((f) => f.stalls),
     failed: sum((f) => f.failed),
@@ -389,13 +405,14 @@ async function runDatabase(kind: DatabaseKind, settings: Settings, closers: Clos
       after: round(rssAfter, 1),
       growth: round(rssAfter - rssBefore, 1),
       peak: round(rssPeak, 1),
+      afterRounds: (rssAfterRounds.length ? rssAfterRounds : [rssAfter]).map((r) => round(r, 1)),
     },
     loadAverage: { start: loadStart.map((l) => round(l, 2)), end: loadEnd.map((l) => round(l, 2)) },
     seconds: round(seconds, 1),
     // Graceful, after all of it: exit code 0 once in-flight requests finished and the database closed.
     shutdown: await supervisor.stop(),
     families,
-    largestBodyBytes: Math.max(...load.map(bodyBytes)),
+    largestBodyBytes: Math.max(...loads.flat().map(bodyBytes)),
   };
   return result;
 }
@@ -440,8 +457,11 @@ function printReport(results: DatabaseResult[]): void {
       "",
     ],
     [
-      "RSS before → after MiB",
-      ...column((r) => `${r.rssMiB.before.toFixed(0)} → ${r.rssMiB.after.toFixed(0)}${restarted(r) ? " *" : ""}`),
+      "RSS before → after (each round) MiB",
+      ...column(
+        (r) =>
+          `${[r.rssMiB.before, ...r.rssMiB.afterRounds].map((m) => m.toFixed(0)).join(" → ")}${restarted(r) ? " *" : ""}`,
+      ),
       "",
     ],
     [

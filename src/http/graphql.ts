@@ -6,6 +6,7 @@ import { INTERNAL_MESSAGE } from "../errors/app-error.ts";
 import type { Context } from "../resolvers/context.ts";
 import { useErrorCodes } from "../schema/error-codes.ts";
 import { schema } from "../schema/index.ts";
+import { boundedParserCache } from "./graphql-document-cache.ts";
 import { jitExecutesCorrectly } from "./graphql-jit-choice.ts";
 import type { GraphqlLimits } from "./graphql-limit-settings.ts";
 import { useGraphqlLimits } from "./graphql-limits.ts";
@@ -22,6 +23,7 @@ export function registerGraphql(app: FastifyInstance, limits: GraphqlLimits) {
     graphqlEndpoint: "/graphql",
     // Our pino logger already records each request; yoga's own logger would print unstructured lines.
     logging: false,
+    parserAndValidationCache: boundedParserCache(),
     plugins: [
       useGraphQlJit(
         {},
